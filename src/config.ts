@@ -1,0 +1,141 @@
+// Every setting Plinth reads, in one place: name, type, default and meaning.
+// The environment is parsed once at start-up; a wrong value stops the process
+// with one line naming the variable. Nothing else reads process.env.
+
+type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum";
+
+interface Setting {
+  env: string;
+  kind: Kind;
+  default?: string;
+  description: string;
+  sensitive?: boolean;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+export const settings = [
+  { env: "PORT", kind: "int", default: "3000", min: 0, max: 65535, description: "HTTP port" },
+  { env: "HOST", kind: "string", default: "127.0.0.1", description: "Listen address (0.0.0.0 in containers)" },
+  { env: "PLINTH_DATA_DIR", kind: "string", default: "./data", description: "Embedded database, local files and backups" },
+  { env: "DATABASE_URL", kind: "url", sensitive: true, description: "PostgreSQL primary; unset = embedded PGlite under PLINTH_DATA_DIR" },
+  { env: "DATABASE_READ_URLS", kind: "urls", sensitive: true, description: "Comma-separated PostgreSQL read replicas" },
+  { env: "DATABASE_POOL_SIZE", kind: "int", default: "10", min: 1, max: 500, description: "Connections per pool (node-postgres)" },
+  { env: "DATABASE_STATEMENT_TIMEOUT_MS", kind: "int", default: "15000", min: 100, max: 3_600_000, description: "Statement timeout for server connections" },
+  { env: "REDIS_URL", kind: "url", sensitive: true, description: "Redis for cache, pub/sub, rate limits and queues; unset = in-process" },
+  { env: "REDIS_KEY_PREFIX", kind: "string", default: "plinth:", description: "Prefix of every Redis key and channel" },
+  { env: "PLINTH_OPEN_SIGNUP", kind: "bool", default: "false", description: "Allow signup without invitation after the first account" },
+  { env: "PLINTH_PUBLIC_URL", kind: "url", description: "Public base URL used in links and cookies (default http://localhost:PORT)" },
+  { env: "PLINTH_TRUST_PROXY", kind: "bool", default: "false", description: "Trust X-Forwarded-* headers (behind nginx or an ingress)" },
+  { env: "PLINTH_REQUEST_TIMEOUT_MS", kind: "int", default: "30000", min: 1000, max: 600_000, description: "Maximum time to serve one HTTP request" },
+  { env: "PLINTH_BODY_LIMIT_BYTES", kind: "int", default: "1048576", min: 1024, max: 104_857_600, description: "Maximum JSON request body size" },
+  { env: "PLINTH_SESSION_TTL_HOURS", kind: "int", default: "720", min: 1, max: 87_600, description: "Lifetime of a login session" },
+  { env: "PLINTH_LOGIN_MAX_ATTEMPTS", kind: "int", default: "10", min: 1, max: 10_000, description: "Failed logins per account and per IP in one window before 429" },
+  { env: "PLINTH_LOGIN_WINDOW_SECONDS", kind: "int", default: "900", min: 1, max: 86_400, description: "Window of the login rate limit" },
+  { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
+  { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
+] as const satisfies readonly Setting[];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databaseReadUrls: string[];
+  databasePoolSize: number;
+  statementTimeoutMs: number;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  openSignup: boolean;
+  publicUrl: string;
+  trustProxy: boolean;
+  requestTimeoutMs: number;
+  bodyLimitBytes: number;
+  sessionTtlHours: number;
+  loginMaxAttempts: number;
+  loginWindowSeconds: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function parseValue(s: Setting, raw: string): string | number | boolean | string[] {
+  const fail = (why: string): never => {
+    throw new ConfigError(`${s.env}: ${why} (got ${s.sensitive ? "<hidden>" : JSON.stringify(raw)})`);
+  };
+  switch (s.kind) {
+    case "string":
+      return raw;
+    case "int": {
+      if (!/^-?\d+$/.test(raw.trim())) return fail("must be an integer");
+      const n = Number(raw);
+      if ((s.min !== undefined && n < s.min) || (s.max !== undefined && n > s.max)) {
+        return fail(`must be between ${s.min ?? "-inf"} and ${s.max ?? "inf"}`);
+      }
+      return n;
+    }
+    case "bool": {
+      const v = raw.trim().toLowerCase();
+      if (["true", "1", "yes", "on"].includes(v)) return true;
+      if (["false", "0", "no", "off", ""].includes(v)) return false;
+      return fail("must be true or false");
+    }
+    case "url":
+      if (!URL.canParse(raw)) return fail("must be a URL");
+      return raw;
+    case "urls": {
+      const list = raw.split(",").map((u) => u.trim()).filter(Boolean);
+      for (const u of list) if (!URL.canParse(u)) return fail("must be comma-separated URLs");
+      return list;
+    }
+    case "enum":
+      if (!s.values?.includes(raw)) return fail(`must be one of ${s.values?.join(", ") ?? ""}`);
+      return raw;
+  }
+}
+
+/** Parses the environment once; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const v = new Map<string, unknown>();
+  for (const s of settings as readonly Setting[]) {
+    const raw = env[s.env];
+    const given = raw !== undefined && raw !== "" ? raw : s.default;
+    v.set(s.env, given === undefined ? undefined : parseValue(s, given));
+  }
+  const port = v.get("PORT") as number;
+  return {
+    port,
+    host: v.get("HOST") as string,
+    dataDir: v.get("PLINTH_DATA_DIR") as string,
+    databaseUrl: v.get("DATABASE_URL") as string | undefined,
+    databaseReadUrls: (v.get("DATABASE_READ_URLS") as string[] | undefined) ?? [],
+    databasePoolSize: v.get("DATABASE_POOL_SIZE") as number,
+    statementTimeoutMs: v.get("DATABASE_STATEMENT_TIMEOUT_MS") as number,
+    redisUrl: v.get("REDIS_URL") as string | undefined,
+    redisKeyPrefix: v.get("REDIS_KEY_PREFIX") as string,
+    openSignup: v.get("PLINTH_OPEN_SIGNUP") as boolean,
+    publicUrl: ((v.get("PLINTH_PUBLIC_URL") as string | undefined) ?? `http://localhost:${port}`).replace(/\/$/, ""),
+    trustProxy: v.get("PLINTH_TRUST_PROXY") as boolean,
+    requestTimeoutMs: v.get("PLINTH_REQUEST_TIMEOUT_MS") as number,
+    bodyLimitBytes: v.get("PLINTH_BODY_LIMIT_BYTES") as number,
+    sessionTtlHours: v.get("PLINTH_SESSION_TTL_HOURS") as number,
+    loginMaxAttempts: v.get("PLINTH_LOGIN_MAX_ATTEMPTS") as number,
+    loginWindowSeconds: v.get("PLINTH_LOGIN_WINDOW_SECONDS") as number,
+    shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
+    logLevel: v.get("LOG_LEVEL") as string,
+  };
+}
+
+/** Human-readable table for `plinth config`, secrets masked. */
+export function describeConfig(env: Env = process.env): string {
+  const lines = (settings as readonly Setting[]).map((s) => {
+    const raw = env[s.env];
+    const shown = raw === undefined || raw === "" ? `(default ${s.default ?? "unset"})` : s.sensitive ? "********" : raw;
+    return `${s.env.padEnd(32)} ${shown.padEnd(28)} ${s.description}`;
+  });
+  return lines.join("\n");
+}

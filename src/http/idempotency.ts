@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Database } from "../platform/db/index.js";
+import { DomainError, invalid } from "../platform/errors.js";
+import { idempotencyStore } from "../platform/idempotency.js";
+import type { App } from "./types.js";
+
+const HEADER = "idempotency-key";
+
+/**
+ * Idempotency-Key on POST (API.md): same key + same body within 24 h replays the
+ * first response; a different body is 422; a duplicate still running is 409.
+ */
+export function registerIdempotency(app: App, db: Database): void {
+  app.decorateRequest("idempotency", null);
+
+  app.addHook("preHandler", async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method !== "POST") return;
+    const raw = req.headers[HEADER];
+    if (raw === undefined) return;
+    const key = Array.isArray(raw) ? raw[0] ?? "" : raw;
+    if (key.length < 1 || key.length > 255) throw invalid("header.idempotency-key", "must be 1 to 255 characters");
+    const scope = req.actor ? `user:${req.actor.userId}` : `anon:${req.ip}`;
+    const requestHash = createHash("sha256")
+      .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
+      .digest("hex");
+    if (await idempotencyStore.claim(db, scope, key, requestHash)) {
+      req.idempotency = { scope, key };
+      return;
+    }
+    const prior = await idempotencyStore.get(db, scope, key);
+    if (!prior) throw new DomainError("idempotency_in_flight", "The same request is still in progress; retry shortly");
+    if (prior.request_hash !== requestHash) {
+      throw new DomainError("idempotency_key_reused", "This Idempotency-Key was used with a different request");
+    }
+    if (prior.state === "in_flight" || prior.status_code === null) {
+      throw new DomainError("idempotency_in_flight", "The same request is still in progress; retry shortly");
+    }
+    return reply
+      .code(prior.status_code)
+      .header("idempotent-replayed", "true")
+      .type(prior.response_type ?? "application/json")
+      .send(prior.response_body ?? "");
+  });
+
+  app.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const idem = req.idempotency;
+    if (!idem) return payload;
+    req.idempotency = null;
+    if (reply.statusCode >= 500) {
+      await idempotencyStore.release(db, idem.scope, idem.key);
+    } else {
+      const body = typeof payload === "string" ? payload : payload === null || payload === undefined ? "" : JSON.stringify(payload);
+      const type = String(reply.getHeader("content-type") ?? "application/json");
+      await idempotencyStore.complete(db, idem.scope, idem.key, reply.statusCode, body, type);
+    }
+    return payload;
+  });
+}

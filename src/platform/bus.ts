@@ -1,0 +1,89 @@
+import { EventEmitter } from "node:events";
+import type { Redis } from "ioredis";
+import type { Logger } from "./logger.js";
+
+export type BusHandler = (message: unknown) => void;
+
+/** Publish/subscribe between the nodes of a cluster (or inside one process). */
+export interface Bus {
+  publish(channel: string, message: unknown): Promise<void>;
+  subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export class MemoryBus implements Bus {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  publish(channel: string, message: unknown): Promise<void> {
+    // Deliver asynchronously, as Redis would, so publishers never run subscriber code inline.
+    const copy: unknown = JSON.parse(JSON.stringify(message));
+    setImmediate(() => this.emitter.emit(channel, copy));
+    return Promise.resolve();
+  }
+
+  subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>> {
+    this.emitter.on(channel, handler);
+    return Promise.resolve(() => {
+      this.emitter.off(channel, handler);
+      return Promise.resolve();
+    });
+  }
+
+  close(): Promise<void> {
+    this.emitter.removeAllListeners();
+    return Promise.resolve();
+  }
+}
+
+/** Redis pub/sub; needs its own connection for subscribing (Redis protocol rule). */
+export class RedisBus implements Bus {
+  private readonly handlers = new Map<string, Set<BusHandler>>();
+
+  constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly log: Logger,
+  ) {
+    sub.on("message", (channel: string, raw: string) => {
+      const set = this.handlers.get(channel);
+      if (!set) return;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(raw);
+      } catch {
+        return;
+      }
+      for (const h of set) h(msg);
+    });
+  }
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    try {
+      await this.pub.publish(channel, JSON.stringify(message));
+    } catch (err) {
+      this.log.warn({ err, channel }, "bus publish failed");
+    }
+  }
+
+  async subscribe(channel: string, handler: BusHandler): Promise<() => Promise<void>> {
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      await this.sub.subscribe(channel);
+    }
+    set.add(handler);
+    return async () => {
+      set.delete(handler);
+      if (set.size === 0) {
+        this.handlers.delete(channel);
+        await this.sub.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+    await this.sub.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,79 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "./logger.js";
+
+/** A best-effort key/value cache. Misses and Redis outages are never errors. */
+export interface Cache {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  del(...keys: string[]): Promise<void>;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** In-process LRU-ish cache with TTL, bounded in size. */
+export class MemoryCache implements Cache {
+  private readonly entries = new Map<string, Entry>();
+  constructor(private readonly maxEntries = 10_000) {}
+
+  get<T>(key: string): Promise<T | undefined> {
+    const e = this.entries.get(key);
+    if (!e) return Promise.resolve(undefined);
+    if (e.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(JSON.parse(e.value) as T);
+  }
+
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { value: JSON.stringify(value), expiresAt: Date.now() + ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+
+  del(...keys: string[]): Promise<void> {
+    for (const k of keys) this.entries.delete(k);
+    return Promise.resolve();
+  }
+}
+
+/** Redis-backed cache; every failure degrades to a miss so core reads and writes go on. */
+export class RedisCache implements Cache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    try {
+      const v = await this.redis.get(`cache:${key}`);
+      return v === null ? undefined : (JSON.parse(v) as T);
+    } catch (err) {
+      this.log.warn({ err }, "cache get failed");
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    try {
+      await this.redis.set(`cache:${key}`, JSON.stringify(value), "EX", ttlSeconds);
+    } catch (err) {
+      this.log.warn({ err }, "cache set failed");
+    }
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.redis.del(...keys.map((k) => `cache:${k}`));
+    } catch (err) {
+      this.log.warn({ err }, "cache del failed");
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import type { Database, QueryResult, Tx } from "./types.js";
+import { valueParsers } from "./types.js";
+
+/**
+ * Embedded PostgreSQL (WASM) in this process. One connection: PGlite serializes
+ * transactions itself, so keep them short and never await slow I/O inside one.
+ */
+export type PgliteDatabase = Database & { raw: PGlite };
+
+export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<PgliteDatabase> {
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const pg = await PGlite.create({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    parsers: valueParsers,
+  });
+  const wrap = (q: Pick<PGlite, "query" | "exec">): Tx => ({
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql);
+    },
+    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const r = await q.query<T>(sql, params as unknown[] | undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+  });
+  const base = wrap(pg);
+  return {
+    kind: "pglite",
+    raw: pg,
+    query: base.query,
+    read: base,
+    tx: <T>(fn: (tx: Tx) => Promise<T>) => pg.transaction((t) => fn(wrap(t))),
+    ping: async () => {
+      await pg.query("select 1");
+    },
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: () => pg.close(),
+  };
+}
+
+/** A migrated, empty database image: tests load it instead of running initdb each time. */
+export async function dumpPglite(db: PgliteDatabase): Promise<Blob> {
+  return (await db.raw.dumpDataDir("none")) as Blob;
+}

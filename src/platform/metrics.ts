@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { Database } from "./db/index.js";
+
+/** Every metric Plinth exports, registered once per app (tests build many apps). */
+export function createMetrics(db: () => Database | undefined) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "plinth_process_" });
+
+  const httpRequests = new Counter({
+    name: "plinth_http_requests_total",
+    help: "HTTP requests by method, route and status code",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: "plinth_http_request_duration_seconds",
+    help: "HTTP request latency by method and route",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  new Gauge({
+    name: "plinth_event_loop_lag_p99_seconds",
+    help: "Event-loop delay p99 since the previous scrape",
+    registers: [registry],
+    collect() {
+      this.set(loop.percentile(99) / 1e9);
+      loop.reset();
+    },
+  });
+  const poolGauge = (name: string, help: string, pick: (s: ReturnType<Database["poolStats"]>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const d = db();
+        if (d) this.set(pick(d.poolStats()));
+      },
+    });
+  poolGauge("plinth_db_pool_connections", "Database connections open in the primary pool", (s) => s.total);
+  poolGauge("plinth_db_pool_idle", "Idle database connections in the primary pool", (s) => s.idle);
+  poolGauge("plinth_db_pool_waiting", "Queries waiting for a database connection", (s) => s.waiting);
+  const outboxPending = new Gauge({
+    name: "plinth_outbox_pending_events",
+    help: "Outbox events not yet published",
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    outboxPending,
+    stop: () => {
+      loop.disable();
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
