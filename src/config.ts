@@ -31,7 +31,8 @@ export const settings = [
   { env: "PLINTH_REQUEST_TIMEOUT_MS", kind: "int", default: "30000", min: 1000, max: 600_000, description: "Maximum time to serve one HTTP request" },
   { env: "PLINTH_BODY_LIMIT_BYTES", kind: "int", default: "1048576", min: 1024, max: 104_857_600, description: "Maximum JSON request body size" },
   { env: "PLINTH_SESSION_TTL_HOURS", kind: "int", default: "720", min: 1, max: 87_600, description: "Lifetime of a login session" },
-  { env: "PLINTH_LOGIN_MAX_ATTEMPTS", kind: "int", default: "10", min: 1, max: 10_000, description: "Failed logins per account and per IP in one window before 429" },
+  { env: "PLINTH_LOGIN_MAX_ATTEMPTS", kind: "int", default: "10", min: 1, max: 10_000, description: "Failed logins per account in one window before 429" },
+  { env: "PLINTH_LOGIN_MAX_ATTEMPTS_PER_IP", kind: "int", default: "50", min: 1, max: 100_000, description: "Failed logins from one IP in one window before 429" },
   { env: "PLINTH_LOGIN_WINDOW_SECONDS", kind: "int", default: "900", min: 1, max: 86_400, description: "Window of the login rate limit" },
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
@@ -54,6 +55,7 @@ export interface Config {
   bodyLimitBytes: number;
   sessionTtlHours: number;
   loginMaxAttempts: number;
+  loginMaxAttemptsPerIp: number;
   loginWindowSeconds: number;
   shutdownGraceMs: number;
   logLevel: string;
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: v.get("PLINTH_BODY_LIMIT_BYTES") as number,
     sessionTtlHours: v.get("PLINTH_SESSION_TTL_HOURS") as number,
     loginMaxAttempts: v.get("PLINTH_LOGIN_MAX_ATTEMPTS") as number,
+    loginMaxAttemptsPerIp: v.get("PLINTH_LOGIN_MAX_ATTEMPTS_PER_IP") as number,
     loginWindowSeconds: v.get("PLINTH_LOGIN_WINDOW_SECONDS") as number,
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
     logLevel: v.get("LOG_LEVEL") as string,

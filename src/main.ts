@@ -4,7 +4,6 @@ import { buildApp } from "./app.js";
 import { ConfigError, describeConfig, loadConfig, type Config } from "./config.js";
 import { openDatabase } from "./platform/db/index.js";
 import { migrate } from "./platform/db/migrate.js";
-import { createLogger } from "./platform/logger.js";
 import { seedDemo } from "./seed/demo.js";
 import { usersRepo } from "./modules/auth/repository.js";
 

@@ -61,13 +61,12 @@ export class AuthService {
       const first = (await usersRepo.count(tx)) === 0;
       if (await usersRepo.byEmail(tx, email)) throw new DomainError("email_taken", "This email is already registered");
       const id = newId();
-      let invitation: Awaited<ReturnType<OrgsService["claimInvitation"]>> | undefined;
-      if (input.invitationToken !== undefined) {
-        invitation = await this.orgs.claimInvitation(tx, input.invitationToken, { userId: id, email });
-      } else if (!first && !this.p.config.openSignup) {
+      if (input.invitationToken === undefined && !first && !this.p.config.openSignup) {
         throw new DomainError("invitation_required", "Signup needs an invitation on this instance");
       }
       const row = await usersRepo.insert(tx, { id, email, name, passwordHash, isInstanceAdmin: first });
+      const invitation =
+        input.invitationToken === undefined ? undefined : await this.orgs.claimInvitation(tx, input.invitationToken, { userId: id, email });
       if (invitation) await this.orgs.addMemberFromInvitation(tx, invitation, id, meta);
       await tokensRepo.insert(tx, { id: newId(), userId: id, kind: "session", name: null, tokenHash: hashSecret(token), expiresAt: this.sessionExpiry() });
       await appendAudit(tx, { userId: id, ...meta }, { orgId: invitation?.orgId ?? null, action: "user.signup", targetType: "user", targetId: id, changes: { email, instanceAdmin: first } });
@@ -77,10 +76,10 @@ export class AuthService {
   }
 
   async login(input: { email: string; password: string }, meta: RequestMeta): Promise<{ user: PublicUser; token: string }> {
-    const { loginMaxAttempts: max, loginWindowSeconds: window } = this.p.config;
+    const { loginMaxAttempts, loginMaxAttemptsPerIp, loginWindowSeconds: window } = this.p.config;
     const accountKey = `login:acct:${input.email.trim().toLowerCase()}`;
     const ipKey = `login:ip:${meta.ip}`;
-    for (const key of [accountKey, ipKey]) {
+    for (const [key, max] of [[accountKey, loginMaxAttempts], [ipKey, loginMaxAttemptsPerIp]] as const) {
       const seen = await this.p.rateLimits.peek(key);
       if (seen.count >= max) {
         throw new DomainError("rate_limited", "Too many failed logins; try again later", {

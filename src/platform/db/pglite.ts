@@ -29,7 +29,7 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
   return {
     kind: "pglite",
     raw: pg,
-    query: base.query,
+    query: (sql, params) => base.query(sql, params),
     read: base,
     tx: <T>(fn: (tx: Tx) => Promise<T>) => pg.transaction((t) => fn(wrap(t))),
     ping: async () => {
@@ -42,5 +42,5 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
 
 /** A migrated, empty database image: tests load it instead of running initdb each time. */
 export async function dumpPglite(db: PgliteDatabase): Promise<Blob> {
-  return (await db.raw.dumpDataDir("none")) as Blob;
+  return db.raw.dumpDataDir("none");
 }

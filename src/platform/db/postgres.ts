@@ -2,8 +2,9 @@ import pg from "pg";
 import type { Database, QueryResult, Queryable, Tx } from "./types.js";
 import { valueParsers } from "./types.js";
 
-const typeParser = (oid: number, format?: string): ((v: string) => unknown) =>
-  valueParsers[oid] ?? (pg.types.getTypeParser(oid, (format ?? "text") as "text") as (v: string) => unknown);
+// Our parsers for the types we normalize; node-postgres' own for everything else.
+const getParser = pg.types.getTypeParser as (oid: number, format: "text") => (v: string) => unknown;
+const typeParser = (oid: number): ((v: string) => unknown) => valueParsers[oid] ?? getParser(oid, "text");
 
 function wrap(c: pg.Pool | pg.PoolClient): Tx {
   return {
@@ -51,7 +52,7 @@ export function openPostgres(opts: PostgresOptions): Database {
         };
   return {
     kind: "postgres",
-    query: base.query,
+    query: (sql, params) => base.query(sql, params),
     read,
     async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await primary.connect();

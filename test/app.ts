@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { buildApp, type BuiltApp } from "../src/app.js";
+import { loadConfig, type Config } from "../src/config.js";
+import { openPglite } from "../src/platform/db/pglite.js";
+import { createLogger } from "../src/platform/logger.js";
+
+export const testMode = (process.env.PLINTH_TEST_DB ?? "pglite") as "pglite" | "postgres";
+
+export interface TestApp extends BuiltApp {
+  config: Config;
+  /** Drops the per-file database and closes everything. */
+  close(): Promise<void>;
+}
+
+/** A fresh database for one test file: a PGlite image, or a new PostgreSQL database. */
+async function isolatedDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
+  if (testMode === "pglite") return { drop: async () => undefined };
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error("PLINTH_TEST_DB=postgres needs TEST_DATABASE_URL");
+  const name = `plinth_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Builds the real app (same code as production) on an isolated database. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await isolatedDatabase();
+  const config = loadConfig({
+    PLINTH_OPEN_SIGNUP: "true",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    PLINTH_LOGIN_MAX_ATTEMPTS: "1000",
+    PLINTH_LOGIN_MAX_ATTEMPTS_PER_IP: "1000",
+    ...(db.url ? { DATABASE_URL: db.url, DATABASE_POOL_SIZE: "8" } : {}),
+    ...(testMode === "postgres" && process.env.TEST_REDIS_URL
+      ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `plinth-test:${randomBytes(6).toString("hex")}:` }
+      : {}),
+    ...env,
+  });
+  const overrides =
+    testMode === "pglite"
+      ? { db: await openPglite({ loadDataDir: new Blob([readFileSync(inject("pgliteTemplate"))]) }) }
+      : {};
+  const built = await buildApp(config, { ...overrides, log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
+  return {
+    ...built,
+    config,
+    close: async () => {
+      await built.app.close();
+      await db.drop();
+    },
+  };
+}
