@@ -106,14 +106,14 @@ async function main(): Promise<void> {
     case "create-admin": {
       if (!values.email || !values.password) throw new ConfigError("create-admin needs --email and --password (and --name)");
       const built = await buildApp({ ...config, logLevel: "warn" });
-      const user = await built.services.auth.createAdmin({ email: values.email, password: values.password, name: values.name ?? values.email });
+      const user = await built.services.auth.createAccount({ email: values.email, password: values.password, name: values.name ?? values.email }, { instanceAdmin: true });
       await built.app.close();
       process.stdout.write(`instance admin: ${user.email} (${user.id})\n`);
       return;
     }
     case "seed-demo": {
       const built = await buildApp({ ...config, logLevel: "warn" });
-      const summary = await seedDemo(built.services);
+      const summary = await seedDemo(built);
       await built.app.close();
       process.stdout.write(summary + "\n");
       return;

@@ -161,18 +161,23 @@ export class AuthService {
     await this.p.cache.del(`token:${tokenHash}`);
   }
 
-  /** CLI: create (or promote) an instance admin without going through signup rules. */
-  async createAdmin(input: { email: string; password: string; name: string }): Promise<PublicUser> {
+  /**
+   * CLI (create-admin, seed-demo): creates an account without the signup rules,
+   * or, for an existing email, sets its password and (when asked) promotes it.
+   */
+  async createAccount(input: { email: string; password: string; name: string }, opts: { instanceAdmin: boolean }): Promise<PublicUser> {
     if (input.password.length < 10) throw invalid("password", "must be at least 10 characters");
     const passwordHash = await hash(input.password, ARGON);
     const user = await this.p.db.tx(async (tx) => {
       const existing = await usersRepo.byEmail(tx, input.email);
       if (existing) {
-        await usersRepo.makeInstanceAdmin(tx, existing.id);
+        if (opts.instanceAdmin) await usersRepo.makeInstanceAdmin(tx, existing.id);
         await usersRepo.setPassword(tx, existing.id, passwordHash);
-        return { ...existing, is_instance_admin: true };
+        return { ...existing, is_instance_admin: existing.is_instance_admin || opts.instanceAdmin };
       }
-      return usersRepo.insert(tx, { id: newId(), email: input.email, name: input.name, passwordHash, isInstanceAdmin: true });
+      const id = newId();
+      await appendAudit(tx, { userId: null, ip: "cli", requestId: "cli" }, { orgId: null, action: "user.create", targetType: "user", targetId: id, changes: { email: input.email, instanceAdmin: opts.instanceAdmin } });
+      return usersRepo.insert(tx, { id, email: input.email, name: input.name, passwordHash, isInstanceAdmin: opts.instanceAdmin });
     });
     return toPublicUser(user);
   }

@@ -49,6 +49,10 @@ export const orgsRepo = {
     );
     return r.rows[0];
   },
+  async slugExists(q: Queryable, slug: string): Promise<boolean> {
+    const r = await q.query("select 1 from orgs where slug = $1", [slug]);
+    return r.rows.length > 0;
+  },
   async byId(q: Queryable, id: string): Promise<OrgRow | undefined> {
     const r = await q.query<OrgRow>("select id, name, slug, created_at, updated_at from orgs where id = $1", [id]);
     return r.rows[0];
