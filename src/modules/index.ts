@@ -7,13 +7,16 @@ import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
 import { registerProjectRoutes } from "./projects/routes.js";
 import { ProjectsService } from "./projects/service.js";
+import { registerTaskRoutes } from "./tasks/routes.js";
+import { TasksService } from "./tasks/service.js";
 
 /** Wires feature services to each other; each gets only what it uses. */
 export function createServices(p: Platform) {
   const orgs = new OrgsService(p);
   const auth = new AuthService(p, orgs);
   const projects = new ProjectsService(p, orgs);
-  return { orgs, auth, projects };
+  const tasks = new TasksService(p, projects);
+  return { orgs, auth, projects, tasks };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -22,4 +25,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerAuthRoutes(app, s.auth, config);
   registerOrgRoutes(app, s.orgs, s.auth);
   registerProjectRoutes(app, s.projects);
+  registerTaskRoutes(app, s.tasks);
 }

@@ -1,4 +1,5 @@
 import { invalid } from "./errors.js";
+import { isUuid } from "./ids.js";
 
 // Keyset pagination cursors: the sort key of the last row, opaque to clients.
 
@@ -6,8 +7,16 @@ export function encodeCursor(values: readonly (string | number | null)[]): strin
   return Buffer.from(JSON.stringify(values)).toString("base64url");
 }
 
-/** Decodes a cursor of `length` values; anything else is a 400 on `query.cursor`. */
-export function decodeCursor(cursor: string | undefined, length: number): (string | number | null)[] | undefined {
+/**
+ * Decodes a cursor of `length` values; anything else is a 400 on `query.cursor`.
+ * `shape` optionally checks each value (e.g. that an id is a UUID) so a forged
+ * cursor can never reach the database as a wrongly typed parameter.
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  length: number,
+  shape?: readonly ((v: string | number | null) => boolean)[],
+): (string | number | null)[] | undefined {
   if (cursor === undefined || cursor === "") return undefined;
   let parsed: unknown;
   try {
@@ -18,10 +27,17 @@ export function decodeCursor(cursor: string | undefined, length: number): (strin
   const ok =
     Array.isArray(parsed) &&
     parsed.length === length &&
-    parsed.every((v) => v === null || typeof v === "number" || (typeof v === "string" && v.length <= 200));
+    parsed.every((v) => v === null || (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && v.length <= 200 && !v.includes("\u0000")));
   if (!ok) throw invalid("query.cursor", "is not a valid cursor");
-  return parsed as (string | number | null)[];
+  const values = parsed as (string | number | null)[];
+  if (shape && !shape.every((check, i) => check(values[i] ?? null))) throw invalid("query.cursor", "is not a valid cursor");
+  return values;
 }
+
+export const cursorIs = {
+  text: (v: string | number | null): boolean => typeof v === "string",
+  uuid: (v: string | number | null): boolean => typeof v === "string" && isUuid(v),
+};
 
 /** Takes one extra row to know whether another page exists. */
 export function pageOf<R, T>(rows: R[], limit: number, key: (r: R) => (string | number | null)[], map: (r: R) => T) {

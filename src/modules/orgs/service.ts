@@ -1,5 +1,5 @@
 import type { Actor, RequestMeta } from "../../platform/actor.js";
-import { decodeCursor, pageOf } from "../../platform/cursor.js";
+import { cursorIs, decodeCursor, pageOf } from "../../platform/cursor.js";
 import type { Tx } from "../../platform/db/index.js";
 import { DomainError, invalid, notFound } from "../../platform/errors.js";
 import { hashSecret, newId, newSecret } from "../../platform/ids.js";
@@ -155,7 +155,7 @@ export class OrgsService {
 
   async listMembers(actor: Actor, orgId: string, q: { limit: number; cursor?: string }) {
     await this.authorize(actor, orgId, "members.read");
-    const c = decodeCursor(q.cursor, 2);
+    const c = decodeCursor(q.cursor, 2, [cursorIs.text, cursorIs.uuid]);
     const rows = await membersRepo.page(this.p.db, orgId, c ? { name: String(c[0]), id: String(c[1]) } : undefined, q.limit + 1);
     return pageOf(rows, q.limit, (m) => [m.name, m.user_id], toMember);
   }

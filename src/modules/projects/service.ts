@@ -1,5 +1,5 @@
 import type { Actor } from "../../platform/actor.js";
-import { decodeCursor, pageOf } from "../../platform/cursor.js";
+import { cursorIs, decodeCursor, pageOf } from "../../platform/cursor.js";
 import type { Tx } from "../../platform/db/index.js";
 import { diff } from "../../platform/diff.js";
 import { DomainError, notFound } from "../../platform/errors.js";
@@ -93,7 +93,7 @@ export class ProjectsService {
 
   async list(actor: Actor, orgId: string, q: { limit: number; cursor?: string }) {
     const orgRole = await this.orgs.roleIn(orgId, actor.userId);
-    const c = decodeCursor(q.cursor, 1);
+    const c = decodeCursor(q.cursor, 1, [cursorIs.text]);
     const rows = await projectsRepo.page(this.p.db, orgId, orgRole === "guest" ? actor.userId : null, c ? String(c[0]) : null, q.limit + 1);
     return pageOf(rows, q.limit, (r) => [r.key], (r) => toProject(r));
   }
