@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
-import Fastify from "fastify";
+import Fastify, { type FastifySchema, type RouteOptions } from "fastify";
 import cookie from "@fastify/cookie";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "./config.js";
 import { registerAuthentication } from "./http/auth.js";
 import { registerIdempotency } from "./http/idempotency.js";
-import { registerProblemHandlers } from "./http/problem.js";
+import { registerProblemHandlers, sendProblem, toProblem } from "./http/problem.js";
 import { Problem } from "./http/schemas.js";
 import type { App } from "./http/types.js";
 import { registerValidation } from "./http/validation.js";
 import { createServices, registerModuleRoutes, type Services } from "./modules/index.js";
+import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
+import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
 import { createLogger, type Logger } from "./platform/logger.js";
 import { createMetrics, type Metrics } from "./platform/metrics.js";
@@ -22,11 +22,38 @@ export interface BuiltApp {
   platform: Platform;
   services: Services;
   metrics: Metrics;
+  /** Every route registered (HEAD twins left out): tests walk them so new routes are covered. */
+  routes: readonly RegisteredRoute[];
   /** Readiness turns 503 from here on; in-flight requests still finish. */
   startDraining(): void;
 }
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  schema: FastifySchema | undefined;
+  isPublic: boolean;
+}
+
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const storable = (s: string): boolean => !s.includes("\0") && (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** The first field holding text PostgreSQL cannot store (NUL, unpaired surrogates); iterative, as bodies may nest deeply. */
+function unstorableTextAt(parts: Record<string, unknown>): string | undefined {
+  const stack = Object.entries(parts).map(([path, value]) => ({ path, value, depth: 0 }));
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { path, value, depth } = next;
+    if (typeof value === "string" && !storable(value)) return path;
+    if (value === null || typeof value !== "object") continue;
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = depth < 4 ? `${path}.${key}` : path;
+      if (!storable(key)) return childPath;
+      stack.push({ path: childPath, value: child, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
 
 /** Builds the whole server from a config object; main.ts and the tests both use it. */
 export async function buildApp(config: Config, opts: PlatformOverrides & { log?: Logger } = {}): Promise<BuiltApp> {
@@ -35,6 +62,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   const metrics = createMetrics(() => platform.db);
   const services = createServices(platform);
   let draining = false;
+  const registered: { method: string; route: RouteOptions }[] = [];
 
   const app = Fastify({
     loggerInstance: log,
@@ -47,35 +75,33 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
+    // Malformed URLs and over-long path segments fail before routing; answer them as problems too.
+    frameworkErrors: (err, req, reply) => {
+      void reply.header("x-request-id", req.id);
+      void sendProblem(req, reply, toProblem(err));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.addSchema(Problem);
   registerValidation(app, [Problem]);
   registerProblemHandlers(app);
   await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: { title: "Plinth API", version: "1", description: "Projects, tasks, schedules and approval flows. 项目、任务、排期与审批流。" },
-      servers: [{ url: config.publicUrl }],
-      components: {
-        securitySchemes: {
-          bearer: { type: "http", scheme: "bearer", description: "Session token from login, or a personal access token" },
-          cookie: { type: "apiKey", in: "cookie", name: "plinth_session" },
-        },
-      },
-      security: [{ bearer: [] }, { cookie: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
-  });
-  // The browsable reference is public, like the document it renders.
   app.addHook("onRoute", (route) => {
-    if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), public: true };
+    for (const method of [route.method].flat()) {
+      if (method !== "HEAD") registered.push({ method, route });
+    }
   });
-  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
+  // Only JSON bodies are accepted (API.md); text/plain would otherwise reach the schemas as a string.
+  app.removeContentTypeParser("text/plain");
+  await registerOpenApi(app, config);
 
   app.addHook("onRequest", async (req, reply) => {
     void reply.header("x-request-id", req.id);
+  });
+  // While draining, a kept-alive connection would hold close() open until its timeout: close it after this response.
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (draining) void reply.header("connection", "close");
+    return payload;
   });
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";
@@ -83,6 +109,11 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
 
+  // Refused for every route at once, before any of it can reach SQL as a 500.
+  app.addHook("preValidation", async (req) => {
+    const at = unstorableTextAt({ body: req.body, query: req.query, params: req.params });
+    if (at) throw invalid(at, "must not contain NUL characters or unpaired UTF-16 surrogates");
+  });
   registerAuthentication(app, services.auth);
   registerIdempotency(app, platform.db);
   registerOpsRoutes(app, { platform, metrics, isDraining: () => draining });
@@ -93,11 +124,14 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
     await platform.close();
   });
   await app.ready();
+  // Read once every onRoute hook has run: a later hook may still amend a route's config.
+  const routes = registered.map(({ method, route }) => ({ method, url: route.url, schema: route.schema, isPublic: route.config?.public === true }));
   return {
     app,
     platform,
     services,
     metrics,
+    routes,
     startDraining: () => {
       draining = true;
     },

@@ -48,15 +48,21 @@ async function serve(config: Config): Promise<void> {
   process.stdout.write(lines.join("\n") + "\n");
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     platform.log.info({ signal }, "draining");
     built.startDraining();
+    // Past the grace period, requests still running are cut so that close() can finish and the pools close.
+    const grace = setTimeout(() => {
+      platform.log.warn("shutdown grace period over; closing open connections");
+      app.server.closeAllConnections();
+    }, config.shutdownGraceMs);
     const force = setTimeout(() => {
-      platform.log.error("shutdown grace period over; exiting");
+      platform.log.error("shutdown did not complete after the grace period; exiting");
       process.exit(1);
     }, config.shutdownGraceMs + 5000);
+    grace.unref();
     force.unref();
     // close() stops accepting, waits for in-flight requests, then runs onClose (pools).
     app.close().then(

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
 import { buildApp, type BuiltApp } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { openPglite } from "../src/platform/db/pglite.js";
 import { createLogger } from "../src/platform/logger.js";
+import { createScratchDatabase } from "./scratch-db.js";
 
 export const testMode = (process.env.PLINTH_TEST_DB ?? "pglite") as "pglite" | "postgres";
 
@@ -18,24 +18,7 @@ export interface TestApp extends BuiltApp {
 /** A fresh database for one test file: a PGlite image, or a new PostgreSQL database. */
 async function isolatedDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
   if (testMode === "pglite") return { drop: async () => undefined };
-  const base = process.env.TEST_DATABASE_URL;
-  if (!base) throw new Error("PLINTH_TEST_DB=postgres needs TEST_DATABASE_URL");
-  const name = `plinth_t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  return createScratchDatabase();
 }
 
 /** Builds the real app (same code as production) on an isolated database. */

@@ -70,20 +70,43 @@ export class RedisBus implements Bus {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      await this.sub.subscribe(channel);
+      await this.whileConnected(this.sub.subscribe(channel), "subscribe", channel);
     }
     set.add(handler);
     return async () => {
       set.delete(handler);
       if (set.size === 0) {
         this.handlers.delete(channel);
-        await this.sub.unsubscribe(channel).catch(() => undefined);
+        await this.whileConnected(this.sub.unsubscribe(channel), "unsubscribe", channel);
       }
     };
   }
 
   async close(): Promise<void> {
     this.handlers.clear();
-    await this.sub.quit().catch(() => undefined);
+    // Not quit(): with Redis away it would wait in the offline queue forever and hold up shutdown.
+    this.sub.disconnect();
+  }
+
+  /**
+   * Waits for a subscriber command only while Redis is connected. When it is away, ioredis
+   * keeps the command queued and sends it (and resubscribes) on reconnection; callers go on.
+   */
+  private async whileConnected(command: Promise<unknown>, what: string, channel: string): Promise<void> {
+    const settled = command.then(
+      () => undefined,
+      (err: unknown) => this.log.warn({ err, channel }, `bus ${what} failed`),
+    );
+    if (this.sub.status !== "ready") return;
+    let onClose = (): void => undefined;
+    const closed = new Promise<void>((resolve) => {
+      onClose = resolve;
+      this.sub.once("close", onClose);
+    });
+    try {
+      await Promise.race([settled, closed]);
+    } finally {
+      this.sub.off("close", onClose);
+    }
   }
 }

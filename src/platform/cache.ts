@@ -43,14 +43,25 @@ export class MemoryCache implements Cache {
   }
 }
 
-/** Redis-backed cache; every failure degrades to a miss so core reads and writes go on. */
+/**
+ * Redis-backed cache; every failure degrades to a miss so core reads and writes go on.
+ * A delete that fails while Redis is away (a revoked session, say) must not be undone
+ * when Redis returns with the old entry: such keys read as misses here and are deleted
+ * again on reconnection.
+ */
 export class RedisCache implements Cache {
+  private readonly undeleted = new Set<string>();
+
   constructor(
     private readonly redis: Redis,
     private readonly log: Logger,
-  ) {}
+    private readonly maxUndeleted = 10_000,
+  ) {
+    redis.on("ready", () => void this.retryDeletes());
+  }
 
   async get<T>(key: string): Promise<T | undefined> {
+    if (this.undeleted.has(key)) return undefined;
     try {
       const v = await this.redis.get(`cache:${key}`);
       return v === null ? undefined : (JSON.parse(v) as T);
@@ -63,6 +74,7 @@ export class RedisCache implements Cache {
   async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     try {
       await this.redis.set(`cache:${key}`, JSON.stringify(value), "EX", ttlSeconds);
+      this.undeleted.delete(key);
     } catch (err) {
       this.log.warn({ err }, "cache set failed");
     }
@@ -72,8 +84,14 @@ export class RedisCache implements Cache {
     if (keys.length === 0) return;
     try {
       await this.redis.del(...keys.map((k) => `cache:${k}`));
+      for (const k of keys) this.undeleted.delete(k);
     } catch (err) {
-      this.log.warn({ err }, "cache del failed");
+      this.log.warn({ err }, "cache del failed; retried when Redis is back");
+      for (const k of keys) if (this.undeleted.size < this.maxUndeleted) this.undeleted.add(k);
     }
+  }
+
+  private async retryDeletes(): Promise<void> {
+    if (this.undeleted.size > 0) await this.del(...this.undeleted);
   }
 }

@@ -3,6 +3,7 @@ import type { App } from "../../http/types.js";
 import type { Platform } from "../../platform/index.js";
 import type { Metrics } from "../../platform/metrics.js";
 
+const PrometheusText = Type.String({ description: "Prometheus text exposition format 0.0.4" });
 const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 
 /** Liveness, readiness, metrics and the OpenAPI document. */
@@ -41,10 +42,14 @@ export function registerOpsRoutes(app: App, deps: { platform: Platform; metrics:
     },
   );
 
-  app.get("/metrics", { config: { public: true }, schema: { ...ops, summary: "Prometheus metrics", produces: ["text/plain"] } }, async (_req, reply) => {
-    const body = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(body);
-  });
+  app.get(
+    "/metrics",
+    { config: { public: true }, schema: { ...ops, summary: "Prometheus metrics", produces: ["text/plain"], response: { 200: PrometheusText } } },
+    async (_req, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    },
+  );
 
   app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 }
