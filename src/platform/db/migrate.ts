@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Database } from "./types.js";
@@ -8,7 +8,19 @@ import type { Database } from "./types.js";
 // first applies them, the others wait, then find nothing left to do.
 const MIGRATION_LOCK = 72_640_001;
 
-export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "../../../migrations");
+// The nearest migrations/ folder above this file: src/platform/db when run from
+// source, dist/src/platform/db when built.
+function findMigrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, "migrations");
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error("migrations folder not found above " + fileURLToPath(import.meta.url));
+}
+
+export const migrationsDir = findMigrationsDir();
 
 export function listMigrations(dir = migrationsDir): { name: string; sql: string }[] {
   return readdirSync(dir)
