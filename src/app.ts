@@ -80,6 +80,26 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
       void reply.header("x-request-id", req.id);
       void sendProblem(req, reply, toProblem(err));
     },
+    // Requests Node cannot even parse (raw non-ASCII in the URL, oversized headers) never reach
+    // Fastify's routing; still answer them as problems rather than with a bare "Client Error".
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (err.code === "ECONNRESET" || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+      const status = tooLarge ? 431 : 400;
+      const body = JSON.stringify({
+        type: "https://plinth.dev/problems/bad-request",
+        title: tooLarge ? "Request headers too large" : "Bad request",
+        status,
+        detail: tooLarge ? "The request headers are too large" : "The HTTP request could not be parsed; URLs must be percent-encoded",
+        code: "bad_request",
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.addSchema(Problem);

@@ -8,6 +8,7 @@ import { OrgsService } from "./orgs/service.js";
 import { registerProjectRoutes } from "./projects/routes.js";
 import { ProjectsService } from "./projects/service.js";
 import { registerTaskRoutes } from "./tasks/routes.js";
+import { registerWebRoutes } from "./web/routes.js";
 import { TasksService } from "./tasks/service.js";
 
 /** Wires feature services to each other; each gets only what it uses. */
@@ -26,4 +27,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerOrgRoutes(app, s.orgs, s.auth);
   registerProjectRoutes(app, s.projects);
   registerTaskRoutes(app, s.tasks);
+  registerWebRoutes(app);
 }
