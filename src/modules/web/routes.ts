@@ -33,7 +33,19 @@ const copy = {
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function registerWebRoutes(app: App): void {
-  app.get("/", { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+  app.get(
+    "/",
+    {
+      config: { public: true },
+      schema: {
+        tags: ["web"],
+        summary: "Welcome page (zh-CN or en by Accept-Language)",
+        security: [],
+        produces: ["text/html"],
+        response: { 200: { type: "string", description: "HTML page" } },
+      },
+    },
+    async (req, reply) => {
     const locale = pickLocale(req.headers["accept-language"]);
     const c = copy[locale];
     const html = `<!doctype html>
@@ -46,5 +58,6 @@ code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}a{color:#0b5cad}</
 <p><a href="/docs">${escape(c.docs)}</a> · <a href="/readyz">${escape(c.health)}</a> · <a href="/openapi.json">OpenAPI</a></p>
 </body></html>`;
     return reply.type("text/html; charset=utf-8").send(html);
-  });
+    },
+  );
 }
