@@ -137,7 +137,8 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   registerAuthentication(app, services.auth);
   registerIdempotency(app, platform.db);
   registerOpsRoutes(app, { platform, metrics, isDraining: () => draining });
-  registerModuleRoutes(app, services, config);
+  // A node without the api role (a dedicated worker or cron node) still answers health and metrics.
+  if (config.roles.includes("api")) registerModuleRoutes(app, services, config);
 
   app.addHook("onClose", async () => {
     metrics.stop();

@@ -2,7 +2,10 @@
 // The environment is parsed once at start-up; a wrong value stops the process
 // with one line naming the variable. Nothing else reads process.env.
 
-type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum";
+type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum" | "roles";
+
+export const ROLES = ["api", "worker", "realtime", "cron"] as const;
+export type Role = (typeof ROLES)[number];
 
 interface Setting {
   env: string;
@@ -16,6 +19,7 @@ interface Setting {
 }
 
 export const settings = [
+  { env: "PLINTH_ROLES", kind: "roles", default: "api,worker,realtime,cron", description: "Process roles this node runs (api, worker, realtime, cron); --roles overrides" },
   { env: "PORT", kind: "int", default: "3000", min: 0, max: 65535, description: "HTTP port" },
   { env: "HOST", kind: "string", default: "127.0.0.1", description: "Listen address (0.0.0.0 in containers)" },
   { env: "PLINTH_DATA_DIR", kind: "string", default: "./data", description: "Embedded database, local files and backups" },
@@ -39,6 +43,7 @@ export const settings = [
 ] as const satisfies readonly Setting[];
 
 export interface Config {
+  roles: Role[];
   port: number;
   host: string;
   dataDir: string;
@@ -94,6 +99,12 @@ function parseValue(s: Setting, raw: string): string | number | boolean | string
       for (const u of list) if (!URL.canParse(u)) return fail("must be comma-separated URLs");
       return list;
     }
+    case "roles": {
+      const list = raw.split(",").map((r) => r.trim()).filter(Boolean);
+      const unknown = list.filter((r) => !(ROLES as readonly string[]).includes(r));
+      if (list.length === 0 || unknown.length > 0) return fail(`must be a comma-separated subset of ${ROLES.join(", ")}`);
+      return [...new Set(list)];
+    }
     case "enum":
       if (!s.values?.includes(raw)) return fail(`must be one of ${s.values?.join(", ") ?? ""}`);
       return raw;
@@ -110,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const port = v.get("PORT") as number;
   return {
+    roles: v.get("PLINTH_ROLES") as Role[],
     port,
     host: v.get("HOST") as string,
     dataDir: v.get("PLINTH_DATA_DIR") as string,

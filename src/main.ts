@@ -31,7 +31,7 @@ async function serve(config: Config): Promise<void> {
   const fresh = (await usersRepo.count(platform.db)) === 0;
   const lines = [
     "",
-    `  Plinth is running at ${url}   (mode: ${mode}, ready in ${Date.now() - started} ms)`,
+    `  Plinth is running at ${url}   (mode: ${mode}, roles: ${config.roles.join(",")}, ready in ${Date.now() - started} ms)`,
     `  API docs: ${url}/docs`,
     ...(fresh
       ? [
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
     process.stdout.write(describeConfig() + "\n");
     return;
   }
-  const config = loadConfig();
+  // --roles is the command-line spelling of PLINTH_ROLES, validated the same way.
+  const config = loadConfig(values.roles === undefined ? process.env : { ...process.env, PLINTH_ROLES: values.roles });
   switch (command) {
     case "serve":
       await serve(config);
