@@ -12,6 +12,7 @@ import { registerValidation } from "./http/validation.js";
 import { createServices, registerModuleRoutes, type Services } from "./modules/index.js";
 import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
+import { startApprovalScheduler } from "./modules/approvals/scheduler.js";
 import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
 import { createLogger, type Logger } from "./platform/logger.js";
@@ -61,6 +62,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   const platform = await createPlatform(config, log, opts);
   const metrics = createMetrics(() => platform.db);
   const services = createServices(platform);
+  services.approvals.registerMetrics(metrics.registry);
   let draining = false;
   const registered: { method: string; route: RouteOptions }[] = [];
 
@@ -139,8 +141,11 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   registerOpsRoutes(app, { platform, metrics, isDraining: () => draining });
   // A node without the api role (a dedicated worker or cron node) still answers health and metrics.
   if (config.roles.includes("api")) registerModuleRoutes(app, services, config);
+  // Timeouts are kept in the database; any node with the cron role may fire them (claims are row-locked).
+  const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
 
   app.addHook("onClose", async () => {
+    await stopApprovalScheduler?.();
     metrics.stop();
     await platform.close();
   });

@@ -1,6 +1,8 @@
 import type { Config } from "../config.js";
 import type { App } from "../http/types.js";
 import type { Platform } from "../platform/index.js";
+import { registerApprovalRoutes } from "./approvals/routes.js";
+import { ApprovalsService } from "./approvals/service.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { registerOrgRoutes } from "./orgs/routes.js";
@@ -17,7 +19,8 @@ export function createServices(p: Platform) {
   const auth = new AuthService(p, orgs);
   const projects = new ProjectsService(p, orgs);
   const tasks = new TasksService(p, projects);
-  return { orgs, auth, projects, tasks };
+  const approvals = new ApprovalsService(p, orgs, projects);
+  return { orgs, auth, projects, tasks, approvals };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -28,4 +31,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerProjectRoutes(app, s.projects);
   registerTaskRoutes(app, s.tasks);
   registerWebRoutes(app);
+  registerApprovalRoutes(app, s.approvals);
 }
