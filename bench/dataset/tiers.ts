@@ -1,0 +1,26 @@
+// Dataset sizes from shared/BENCH.md, plus `tiny` for the harness's own smoke test.
+// Approvals are listed for completeness; their tables do not exist yet (issue 4),
+// so the loader reports them as skipped instead of inventing a schema.
+
+export interface Tier {
+  name: TierName;
+  orgs: number;
+  users: number;
+  projects: number;
+  tasks: number;
+  comments: number;
+  approvals: number;
+}
+
+export const TIERS = {
+  tiny: { name: "tiny", orgs: 1, users: 12, projects: 3, tasks: 300, comments: 400, approvals: 10 },
+  small: { name: "small", orgs: 1, users: 200, projects: 20, tasks: 10_000, comments: 20_000, approvals: 500 },
+  medium: { name: "medium", orgs: 2, users: 2_000, projects: 200, tasks: 100_000, comments: 300_000, approvals: 5_000 },
+  large: { name: "large", orgs: 5, users: 20_000, projects: 500, tasks: 1_000_000, comments: 3_000_000, approvals: 50_000 },
+} as const satisfies Record<string, Tier>;
+
+export type TierName = "tiny" | "small" | "medium" | "large";
+
+export const TIER_NAMES = Object.keys(TIERS) as TierName[];
+
+export const isTierName = (s: string): s is TierName => (TIER_NAMES as string[]).includes(s);

@@ -1,0 +1,128 @@
+import { parseArgs } from "node:util";
+import { isTierName, TIER_NAMES, type TierName } from "./dataset/tiers.js";
+
+export const SCENARIOS = ["mix", "ceiling", "list-board", "approvals", "websocket", "outbox"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** Scenarios that later issues will fill in; the CLI names them so nobody has to guess. */
+export const PLACEHOLDERS: Partial<Record<Scenario, { issue: number; what: string }>> = {
+  approvals: { issue: 4, what: "approval decisions per second" },
+  websocket: { issue: 5, what: "WebSocket fan-out latency to N connected clients" },
+  outbox: { issue: 5, what: "outbox relay events per second" },
+};
+
+export interface BenchOptions {
+  scenario: Scenario;
+  tiers: TierName[];
+  mode: "embedded" | "postgres";
+  nodes: number;
+  connections: number;
+  /** Seconds of the measured mix phase. */
+  duration: number;
+  warmup: number;
+  /** Seconds of the focused view-task and ceiling phases. */
+  focusDuration: number;
+  ceiling: boolean;
+  seed: string;
+  pgUrl: string;
+  redisUrl: string | undefined;
+  poolSize: number | undefined;
+  logLevel: string;
+  keep: boolean;
+  resultsDir: string | undefined;
+  quiet: boolean;
+  /** Restrict the mix to these actions (profiling one path); shares are renormalized. */
+  only: string[] | undefined;
+  /** Directory for V8 CPU profiles of the server nodes (node --cpu-prof), written when they stop. */
+  cpuProf: string | undefined;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --scenario S      mix (default) | ceiling | list-board | approvals | websocket | outbox
+  --tier T          ${TIER_NAMES.join(" | ")} (default small); list-board takes two, e.g. medium,large
+  --mode M          embedded (default) | postgres
+  --connections N   concurrent connections (default 16 embedded, 64 postgres)
+  --duration S      seconds of the measured mix (default 60)
+  --warmup S        seconds of warm-up before measuring (default: duration / 6, 2..10)
+  --focus S         seconds of the cached view-task and ceiling phases (default: duration / 3, 3..20)
+  --nodes N         server processes (postgres mode only; default 1)
+  --no-ceiling      skip the bare Fastify ceiling
+  --seed S          dataset seed (default plinth)
+  --pg-url URL      PostgreSQL to create the bench database on (default postgres://postgres@127.0.0.1:5432/postgres)
+  --redis-url URL   Redis for postgres mode (default redis://127.0.0.1:6379); --no-redis to run without
+  --pool-size N     DATABASE_POOL_SIZE of each node (default: the server's)
+  --log-level L     server LOG_LEVEL (default warn: request logging would measure the logger)
+  --only A,B        run only these actions of the mix (e.g. board,list_search), to profile one path
+  --cpu-prof DIR    write a V8 CPU profile of each server node into DIR (open in Chrome DevTools)
+  --keep            keep the PostgreSQL bench database afterwards
+  --results DIR     where the JSON goes (default bench/results)
+`;
+
+export class UsageError extends Error {}
+
+const int = (name: string, v: string | undefined, min: number, max: number): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be an integer between ${min} and ${max}`);
+  return Number(v);
+};
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: "string", default: "mix" },
+      tier: { type: "string", default: "small" },
+      mode: { type: "string", default: "embedded" },
+      connections: { type: "string" },
+      duration: { type: "string", default: "60" },
+      warmup: { type: "string" },
+      focus: { type: "string" },
+      nodes: { type: "string", default: "1" },
+      "no-ceiling": { type: "boolean", default: false },
+      seed: { type: "string", default: "plinth" },
+      "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/postgres" },
+      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
+      "no-redis": { type: "boolean", default: false },
+      "pool-size": { type: "string" },
+      "log-level": { type: "string", default: "warn" },
+      keep: { type: "boolean", default: false },
+      results: { type: "string" },
+      quiet: { type: "boolean", default: false },
+      only: { type: "string" },
+      "cpu-prof": { type: "string" },
+    },
+    strict: true,
+  });
+  const scenario = values.scenario as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(", ")}`);
+  const mode = values.mode;
+  if (mode !== "embedded" && mode !== "postgres") throw new UsageError("--mode must be embedded or postgres");
+  const tiers = values.tier.split(",").map((t) => t.trim());
+  for (const t of tiers) if (!isTierName(t)) throw new UsageError(`--tier must be one of ${TIER_NAMES.join(", ")}`);
+  if (tiers.length > 1 && scenario !== "list-board") throw new UsageError("several tiers are only for --scenario list-board");
+  const nodes = int("nodes", values.nodes, 1, 16)!;
+  if (mode === "embedded" && nodes > 1) throw new UsageError("--nodes > 1 needs --mode postgres (PGlite lives inside one process)");
+  const duration = int("duration", values.duration, 1, 3600)!;
+  return {
+    scenario,
+    tiers: tiers as TierName[],
+    mode,
+    nodes,
+    connections: int("connections", values.connections, 1, 4096) ?? (mode === "postgres" ? 64 : 16),
+    duration,
+    warmup: int("warmup", values.warmup, 0, 600) ?? Math.min(10, Math.max(2, Math.round(duration / 6))),
+    focusDuration: int("focus", values.focus, 1, 600) ?? Math.min(20, Math.max(3, Math.round(duration / 3))),
+    ceiling: !values["no-ceiling"],
+    seed: values.seed,
+    pgUrl: values["pg-url"],
+    redisUrl: values["no-redis"] ? undefined : values["redis-url"],
+    poolSize: int("pool-size", values["pool-size"], 1, 500),
+    logLevel: values["log-level"],
+    keep: values.keep,
+    resultsDir: values.results,
+    quiet: values.quiet,
+    only: values.only?.split(",").map((a) => a.trim()).filter(Boolean),
+    cpuProf: values["cpu-prof"],
+  };
+}

@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { runBench } from "../bench/harness.js";
+import { makePlan } from "../bench/dataset/plan.js";
+import { taskBatches, type ProjectTasks } from "../bench/dataset/rows.js";
+import { appDerived } from "../bench/dataset/derived.js";
+import { TIERS } from "../bench/dataset/tiers.js";
+import { parseOptions } from "../bench/options.js";
+import { writeReport, type BenchReport } from "../bench/report.js";
+import { repoRoot } from "../bench/servers.js";
+import { testMode } from "./app.js";
+
+// The harness itself, end to end on the tiny tier: it loads a dataset, starts
+// the real server as a child process, drives the mix, measures the ceiling and
+// writes its JSON. No assertion is about speed; only that it ran cleanly.
+
+const results = mkdtempSync(join(tmpdir(), "plinth-bench-smoke-"));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+const modeArgs =
+  testMode === "postgres"
+    ? ["--mode", "postgres", "--pg-url", process.env.TEST_DATABASE_URL!, ...(process.env.TEST_REDIS_URL ? ["--redis-url", process.env.TEST_REDIS_URL] : ["--no-redis"])]
+    : ["--mode", "embedded"];
+
+describe("benchmark harness", () => {
+  it("runs the tiny tier end to end with zero errors and writes well-formed JSON", { timeout: 180_000 }, async () => {
+    const options = parseOptions(["--tier", "tiny", "--connections", "4", "--duration", "2", "--warmup", "1", "--focus", "1", ...modeArgs]);
+    const report = await runBench(options);
+    const file = writeReport(report, results);
+    const json = JSON.parse(readFileSync(file, "utf8")) as BenchReport;
+
+    expect(readdirSync(results)).toHaveLength(1);
+    expect(json.version).toBe(1);
+    expect(json.mode).toBe(testMode === "postgres" ? (process.env.TEST_REDIS_URL ? "PostgreSQL + Redis" : "PostgreSQL") : "embedded (PGlite)");
+    expect(json.dataset?.counts.tasks).toBe(TIERS.tiny.tasks);
+    expect(json.dataset?.counts.comments).toBe(TIERS.tiny.comments);
+    expect(json.dataset?.counts.users).toBe(TIERS.tiny.users);
+
+    const mix = json.phases.find((p) => p.name === "mix")!;
+    expect(mix.overall.requests).toBeGreaterThan(0);
+    for (const phase of json.phases) {
+      expect(phase.overall.errors, `${phase.name}: ${JSON.stringify(phase.actions.flatMap((a) => a.errorSamples ?? []))}`).toBe(0);
+      expect(phase.usage.servers.every((s) => s.rssMbMax > 0)).toBe(true);
+    }
+    for (const a of mix.actions) {
+      if (a.measured) {
+        expect(a.stats!.requests, a.name).toBeGreaterThan(0);
+        expect(a.stats!.p99).toBeGreaterThanOrEqual(a.stats!.p50);
+      } else {
+        expect(a.reason).toMatch(/^n\/a \(/);
+        expect(a.stats).toBeUndefined();
+      }
+    }
+    const shares = mix.actions.filter((a) => a.measured).reduce((s, a) => s + a.effectiveShare, 0);
+    expect(shares).toBeGreaterThan(99.5);
+    expect(shares).toBeLessThan(100.5);
+    expect(json.phases.map((p) => p.name)).toContain("ceiling");
+    expect(json.ratios.mixVsCeilingPercent).toBeGreaterThan(0);
+    expect(json.targets.length).toBeGreaterThan(0);
+  });
+
+  it("generates the same dataset from the same seed", () => {
+    const anchor = new Date("2026-01-15T00:00:00Z");
+    const titles = (seed: string) => {
+      const plan = makePlan(TIERS.tiny, seed, anchor);
+      const p = plan.projects[0]!;
+      const out: ProjectTasks = { createdAt: new Float64Array(p.taskCount) };
+      const rows = [...taskBatches(plan, p, appDerived, 1000, out)].flatMap((b) => b.tasks);
+      return { users: plan.users.map((u) => `${u.id} ${u.name} ${u.role}`), tasks: rows.map((t) => `${t.id} ${t.title} ${t.status} ${t.rank}`) };
+    };
+    const a = titles("alpha");
+    expect(titles("alpha")).toEqual(a);
+    expect(titles("beta").tasks).not.toEqual(a.tasks);
+    expect(a.tasks.some((t) => /[\u4e00-\u9fff]/.test(t))).toBe(true);
+    expect(a.tasks.some((t) => /[A-Za-z]{4} /.test(t.split(" ").slice(1).join(" ")))).toBe(true);
+  });
+
+  it("answers a placeholder scenario with the issue that will build it", { timeout: 60_000 }, async () => {
+    const run = promisify(execFile);
+    const err = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--scenario", "approvals"], { cwd: repoRoot }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number; stderr: string },
+    );
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toContain("not available until issue 4");
+  });
+});
