@@ -13,6 +13,7 @@ import { createServices, registerModuleRoutes, type Services } from "./modules/i
 import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
 import { startApprovalScheduler } from "./modules/approvals/scheduler.js";
+import { startRecurrenceScheduler } from "./modules/planning/recurrence/scheduler.js";
 import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
 import { createLogger, type Logger } from "./platform/logger.js";
@@ -143,9 +144,11 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   if (config.roles.includes("api")) registerModuleRoutes(app, services, config);
   // Timeouts are kept in the database; any node with the cron role may fire them (claims are row-locked).
   const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
+  const stopRecurrenceScheduler = config.roles.includes("cron") ? startRecurrenceScheduler(services.planning.recurrences, platform) : undefined;
 
   app.addHook("onClose", async () => {
     await stopApprovalScheduler?.();
+    await stopRecurrenceScheduler?.();
     metrics.stop();
     await platform.close();
   });

@@ -70,6 +70,17 @@ export async function buildTenant(t: TestApp): Promise<Tenant> {
       const comment = created(await call(t, "POST", `/api/v1/tasks/${task.id}/comments`, { ...as(owner), body: { body: `Looks good @${member.email}` } }), "comment");
       allIds.push(comment.id);
     }
+    if (has("POST", "/api/v1/tasks/:idOrKey/dependencies")) {
+      const before = created(await call(t, "POST", `/api/v1/projects/${project.id}/tasks`, { ...as(owner), body: { title: "Design first" } }), "predecessor task");
+      const dependency = created(await call(t, "POST", `/api/v1/tasks/${task.id}/dependencies`, { ...as(owner), body: { predecessorId: before.id, type: "FS" } }), "dependency");
+      samples.dependencyId = { values: [dependency.id], scope: "project" };
+      allIds.push(before.id, dependency.id);
+    }
+    if (has("POST", "/api/v1/tasks/:idOrKey/worklogs")) {
+      const worklog = created(await call(t, "POST", `/api/v1/tasks/${task.id}/worklogs`, { ...as(owner), body: { hours: 1.5, date: new Date().toISOString().slice(0, 10) } }), "worklog");
+      samples.worklogId = { values: [worklog.id], scope: "project" };
+      allIds.push(worklog.id);
+    }
   }
   if (has("POST", "/api/v1/orgs/:orgId/approval-flows")) {
     const lead = { id: "lead", type: "approval", mode: "any", approvers: [{ type: "user", userId: owner.id }] };
@@ -81,6 +92,34 @@ export async function buildTenant(t: TestApp): Promise<Tenant> {
       samples.approvalId = { values: [approval.id], scope: "org" };
       allIds.push(approval.id);
     }
+  }
+  if (has("PUT", "/api/v1/orgs/:orgId/calendar/days/:date")) {
+    created(await call(t, "PUT", `/api/v1/orgs/${org.id}/calendar/days/2026-10-01`, { ...as(owner), body: { working: false, name: "National Day" } }), "calendar day");
+    samples.date = { values: ["2026-10-01"], scope: "org" };
+    const timeOff = created(await call(t, "POST", `/api/v1/orgs/${org.id}/calendar/users/${member.id}/time-off`, { ...as(owner), body: { startDate: "2026-12-21", endDate: "2026-12-23" } }), "time off");
+    samples.timeOffId = { values: [timeOff.id], scope: "org" };
+    allIds.push(timeOff.id);
+  }
+  if (has("POST", "/api/v1/projects/:projectId/baselines")) {
+    const baseline = created(await call(t, "POST", `/api/v1/projects/${project.id}/baselines`, { ...as(owner), body: { name: "Plan v1" } }), "baseline");
+    samples.baselineId = { values: [baseline.id], scope: "project" };
+    allIds.push(baseline.id);
+  }
+  if (has("POST", "/api/v1/orgs/:orgId/calendar-feeds")) {
+    const feed = created(await call(t, "POST", `/api/v1/orgs/${org.id}/calendar-feeds`, { ...as(owner), body: { projectId: project.id } }), "calendar feed");
+    samples.feedId = { values: [feed.id], scope: "org" };
+    allIds.push(feed.id);
+  }
+  if (has("POST", "/api/v1/projects/:projectId/recurrences")) {
+    const recurrence = created(
+      await call(t, "POST", `/api/v1/projects/${project.id}/recurrences`, {
+        ...as(owner),
+        body: { template: { title: "周报 Weekly report" }, rule: { freq: "weekly", weekdays: [5] }, startDate: "2026-12-04", count: 4 },
+      }),
+      "recurrence",
+    );
+    samples.recurrenceId = { values: [recurrence.id], scope: "project" };
+    allIds.push(recurrence.id);
   }
   const bodyIds = { userId: member.id, assigneeId: member.id, headId: member.id, managerId: owner.id };
   return { owner, member, guest, orgId: org.id, projectId: project.id, sharedProjectId: shared.id, samples, allIds, bodyIds };

@@ -7,6 +7,7 @@ import { registerAuthRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
 import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
+import { createPlanning, registerPlanningRoutes } from "./planning/index.js";
 import { registerProjectRoutes } from "./projects/routes.js";
 import { ProjectsService } from "./projects/service.js";
 import { registerTaskRoutes } from "./tasks/routes.js";
@@ -20,7 +21,9 @@ export function createServices(p: Platform) {
   const projects = new ProjectsService(p, orgs);
   const tasks = new TasksService(p, projects);
   const approvals = new ApprovalsService(p, orgs, projects);
-  return { orgs, auth, projects, tasks, approvals };
+  tasks.useApprovals(approvals);
+  const planning = createPlanning(p, orgs, projects, tasks);
+  return { orgs, auth, projects, tasks, approvals, planning };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -32,4 +35,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerTaskRoutes(app, s.tasks);
   registerWebRoutes(app);
   registerApprovalRoutes(app, s.approvals);
+  registerPlanningRoutes(app, s.planning);
 }

@@ -6,10 +6,10 @@ import { call } from "../../../test/http.js";
 import { DomainError } from "../../platform/errors.js";
 import { acted, createFlow, lastNode, start, team, type Team } from "./testkit.js";
 
-// Approvals about a task: APPROVALS.md case 17 at service level. The tasks module does not
-// start approvals yet (a guarded PATCH answers 409 approval_required), so this test plays its
-// part through the integration points it will use: startForSubject inside its transaction,
-// and an onFinished hook that applies the transition in the approval's transaction.
+// Approvals about a task at service level: startForSubject inside the caller's transaction,
+// and onFinished hooks inside the approval's transaction (the tasks module's own hook applies
+// the transition; this file adds a second hook to observe and to fail on purpose). The HTTP
+// path of case 17 is src/modules/tasks/guarded.test.ts.
 
 let t: TestApp;
 let org: Team;
@@ -51,20 +51,13 @@ const requestTransition = (taskId: string, toStatus: string, key = flowKey) =>
       title: "Move to done",
       subject: { type: "task", id: taskId },
       projectId,
-      form: { toStatus },
+      form: { fromStatus: "todo", toStatus },
     });
   });
 
 describe("approvals about a task", () => {
-  it("refuses an HTTP subject with 422 until a subject resolver is wired, then resolves it", async () => {
+  it("resolves a task subject through the tasks module, and refuses an unknown one with 422", async () => {
     const taskId = await newTask("subject check");
-    const before = await start(t, m[0]!, org.orgId, { flowKey, subject: { type: "task", id: taskId } });
-    expect(before.status).toBe(422);
-    expect(before.body.code).toBe("subject_unresolved");
-    t.services.approvals.useSubjectResolver(async (q, subject) => {
-      const r = await q.query<{ org_id: string; project_id: string }>("select org_id, project_id from tasks where id = $1", [subject.id]);
-      return r.rows[0] ? { orgId: r.rows[0].org_id, projectId: r.rows[0].project_id } : undefined;
-    });
     const resolved = await start(t, m[0]!, org.orgId, { flowKey, subject: { type: "task", id: taskId } });
     expect(resolved.status).toBe(201);
     expect(lastNode(resolved.body, "pm").tasks.map((x) => x.assigneeId)).toEqual([org.owner.id]);

@@ -1,6 +1,6 @@
 import type { Actor } from "../../platform/actor.js";
 import { cursorIs, decodeCursor, pageOf } from "../../platform/cursor.js";
-import type { Tx } from "../../platform/db/index.js";
+import type { Queryable, Tx } from "../../platform/db/index.js";
 import { diff } from "../../platform/diff.js";
 import { DomainError, notFound } from "../../platform/errors.js";
 import { isUuid, newId } from "../../platform/ids.js";
@@ -156,6 +156,11 @@ export class ProjectsService {
     const { project } = await this.access(actor, projectId);
     const rows = await projectMembersRepo.list(this.p.db, project.id);
     return { items: rows.map((r) => ({ userId: r.user_id, name: r.name, email: r.email, role: r.role })), nextCursor: null };
+  }
+
+  /** For other modules' internal steps (no actor): a live project by id, or undefined. */
+  load(q: Queryable, projectId: string): Promise<ProjectRow | undefined> {
+    return projectsRepo.byId(q, projectId);
   }
 
   memberCount(projectId: string): Promise<number> {

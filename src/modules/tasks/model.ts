@@ -20,6 +20,7 @@ export const toTask = (t: TaskRow) => ({
   progress: t.progress,
   parentId: t.parent_id,
   labels: t.labels,
+  milestone: t.milestone,
   rank: t.rank,
   pendingApprovalId: t.pending_approval_id,
   version: t.version,
@@ -42,5 +43,6 @@ export const fieldsOf = (t: TaskRow): TaskFields => ({
   parentId: t.parent_id,
   labels: t.labels,
   progress: t.progress,
+  milestone: t.milestone,
   rank: t.rank,
 });

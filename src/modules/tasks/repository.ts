@@ -20,6 +20,7 @@ export interface TaskRow {
   progress: number;
   parent_id: string | null;
   labels: string[];
+  milestone: boolean;
   rank: string;
   pending_approval_id: string | null;
   version: number;
@@ -40,13 +41,14 @@ export type TaskFields = {
   parentId: string | null;
   labels: string[];
   progress: number;
+  milestone: boolean;
   rank: string;
 };
 
 // Tasks are always read with their project's key (for ENG-42) and never from an archived project.
 export const taskCols = `t.id, t.org_id, t.project_id, p.key as project_key, t.number, t.title, t.description, t.status, t.priority,
   t.assignee_id, t.reporter_id, t.start_date, t.due_date, t.estimate_hours, t.spent_hours, t.progress, t.parent_id, t.labels,
-  t.rank, t.pending_approval_id, t.version, t.created_at, t.updated_at`;
+  t.milestone, t.rank, t.pending_approval_id, t.version, t.created_at, t.updated_at`;
 export const taskFrom = "tasks t join projects p on p.id = t.project_id and p.archived_at is null";
 
 // Keyset cursors over timestamps carry exact microseconds since the epoch: rows
@@ -65,6 +67,21 @@ export const priorityRank = (p: Priority): number => ({ urgent: 0, high: 1, medi
 const PROJECT_TASKS_LOCK = 72_640_002;
 
 export const tasksRepo = {
+  /** Marks (or clears) the approval a guarded transition waits for. */
+  async setPendingApproval(tx: Tx, id: string, approvalId: string | null): Promise<TaskRow> {
+    const r = await tx.query<TaskRow>(
+      `with t as (update tasks set pending_approval_id = $2, version = version + 1, updated_at = now() where id = $1 returning *)
+       select ${taskCols} from t join projects p on p.id = t.project_id`,
+      [id, approvalId],
+    );
+    return r.rows[0]!;
+  },
+
+  async orgAndProject(q: Queryable, id: string): Promise<{ org_id: string; project_id: string } | undefined> {
+    const r = await q.query<{ org_id: string; project_id: string }>("select org_id, project_id from tasks where id = $1", [id]);
+    return r.rows[0];
+  },
+
   async lockProject(tx: Tx, projectId: string): Promise<void> {
     await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [PROJECT_TASKS_LOCK, projectId]);
   },
@@ -73,12 +90,12 @@ export const tasksRepo = {
     const r = await tx.query<TaskRow>(
       `with t as (
          insert into tasks (id, org_id, project_id, number, title, description, status, priority, priority_rank, assignee_id, reporter_id,
-                            start_date, due_date, estimate_hours, progress, parent_id, labels, rank, search_tokens)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::text[], $18, $19::text[])
+                            start_date, due_date, estimate_hours, progress, parent_id, labels, rank, search_tokens, milestone)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::text[], $18, $19::text[], $20)
          returning *)
        select ${taskCols} from t join projects p on p.id = t.project_id`,
       [t.id, t.orgId, t.projectId, t.number, t.title, t.description, t.status, t.priority, priorityRank(t.priority), t.assigneeId, t.reporterId,
-        t.startDate, t.dueDate, t.estimateHours, t.progress, t.parentId, t.labels, t.rank, t.searchTokens],
+        t.startDate, t.dueDate, t.estimateHours, t.progress, t.parentId, t.labels, t.rank, t.searchTokens, t.milestone],
     );
     return r.rows[0]!;
   },
@@ -109,11 +126,11 @@ export const tasksRepo = {
       `with t as (
          update tasks set title = $2, description = $3, status = $4, priority = $5, priority_rank = $6, assignee_id = $7,
                 start_date = $8, due_date = $9, estimate_hours = $10, progress = $11, parent_id = $12, labels = $13::text[], rank = $14,
-                search_tokens = coalesce($15::text[], search_tokens), version = version + 1, updated_at = now()
+                search_tokens = coalesce($15::text[], search_tokens), milestone = $16, version = version + 1, updated_at = now()
           where id = $1 returning *)
        select ${taskCols} from t join projects p on p.id = t.project_id`,
       [id, t.title, t.description, t.status, t.priority, priorityRank(t.priority), t.assigneeId, t.startDate, t.dueDate,
-        t.estimateHours, t.progress, t.parentId, t.labels, t.rank, searchTokens],
+        t.estimateHours, t.progress, t.parentId, t.labels, t.rank, searchTokens, t.milestone],
     );
     return r.rows[0]!;
   },
@@ -190,6 +207,37 @@ export const tasksRepo = {
         : "select rank from tasks where project_id = $1 and status = $2 and rank < $3 and id <> $4 order by rank desc limit 1";
     const r = await q.query<{ rank: string }>(sql, [projectId, status, rank, excludeId]);
     return r.rows[0]?.rank ?? null;
+  },
+
+  /** Automatic scheduling (planning module) moves a task's dates, in the transaction of the change that caused it. */
+  async setDates(tx: Tx, id: string, startDate: string | null, dueDate: string | null): Promise<TaskRow | undefined> {
+    const r = await tx.query<TaskRow>(
+      `with t as (update tasks set start_date = $2, due_date = $3, version = version + 1, updated_at = now() where id = $1 returning *)
+       select ${taskCols} from t join projects p on p.id = t.project_id`,
+      [id, startDate, dueDate],
+    );
+    return r.rows[0];
+  },
+
+  /** Automatic assignment (planning module) gives a new task its assignee, in the task's creating transaction. */
+  async setAssignee(tx: Tx, id: string, assigneeId: string): Promise<TaskRow | undefined> {
+    const r = await tx.query<TaskRow>(
+      `with t as (update tasks set assignee_id = $2, version = version + 1, updated_at = now() where id = $1 returning *)
+       select ${taskCols} from t join projects p on p.id = t.project_id`,
+      [id, assigneeId],
+    );
+    return r.rows[0];
+  },
+
+  /** Worklogs (planning module) add or take back hours, in their own transaction; undefined if the task is gone. */
+  async addSpentHours(tx: Tx, id: string, delta: number): Promise<{ from: number; to: number; version: number } | undefined> {
+    const before = await tx.query<{ spent_hours: number }>("select spent_hours from tasks where id = $1 for update", [id]);
+    if (!before.rows[0]) return undefined;
+    const r = await tx.query<{ spent_hours: number; version: number }>(
+      "update tasks set spent_hours = greatest(0, spent_hours + $2), version = version + 1, updated_at = now() where id = $1 returning spent_hours, version",
+      [id, delta],
+    );
+    return { from: before.rows[0].spent_hours, to: r.rows[0]!.spent_hours, version: r.rows[0]!.version };
   },
 
   async statusesInUse(q: Queryable, projectId: string): Promise<string[]> {

@@ -7,6 +7,11 @@ import { registerBoardRoutes } from "./board.routes.js";
 import { registerCommentRoutes } from "./comments.routes.js";
 import { CreateTaskBody, MoveTaskBody, Task, TaskList, TaskListQuery, TaskParams, UpdateTaskBody } from "./schemas.js";
 import type { TasksService } from "./service.js";
+import { Instance } from "../approvals/schemas.js";
+import { Type } from "typebox";
+
+/** 202 answer of a guarded transition: the unchanged task and the approval it now waits for. */
+const GuardedChange = Type.Object({ task: Task, approval: Instance });
 
 const tags = ["tasks"];
 
@@ -61,16 +66,16 @@ export function registerTaskRoutes(app: App, tasks: TasksService): void {
       schema: {
         tags,
         summary: "Change a task; If-Match optional",
-        description: "Status changes follow the workflow. A transition guarded by an approval flow answers 409 `approval_required` and leaves the task unchanged (approval requests arrive with the approvals module). Entering a done-category status sets progress to 100 unless `progress` is given.",
+        description: "Status changes follow the workflow. A transition guarded by an approval flow answers 202 `{task, approval}`: the task keeps its status and shows `pendingApprovalId` until the approval ends (approved: the move is applied). Entering a done-category status sets progress to 100 unless `progress` is given.",
         params: TaskParams,
         body: UpdateTaskBody,
-        response: { 200: Task, ...errorResponses(403, 404, 409, 412, 422) },
+        response: { 200: Task, 202: GuardedChange, ...errorResponses(403, 404, 409, 412, 422) },
       },
     },
     async (req, reply) => {
-      const task = await tasks.update(actorOf(req), req.params.idOrKey, req.body, ifMatchVersion(req));
-      setEtag(reply, task.version);
-      return task;
+      const change = await tasks.update(actorOf(req), req.params.idOrKey, req.body, ifMatchVersion(req));
+      setEtag(reply, change.task.version);
+      return change.approval ? reply.code(202).send({ task: change.task, approval: change.approval }) : change.task;
     },
   );
 
@@ -99,13 +104,13 @@ export function registerTaskRoutes(app: App, tasks: TasksService): void {
         description: "Optionally changes the status (workflow rules apply, as for PATCH) and places the task between its new neighbours without renumbering anyone.",
         params: TaskParams,
         body: MoveTaskBody,
-        response: { 200: Task, ...errorResponses(403, 404, 409, 422) },
+        response: { 200: Task, 202: GuardedChange, ...errorResponses(403, 404, 409, 422) },
       },
     },
     async (req, reply) => {
-      const task = await tasks.move(actorOf(req), req.params.idOrKey, req.body);
-      setEtag(reply, task.version);
-      return task;
+      const change = await tasks.move(actorOf(req), req.params.idOrKey, req.body);
+      setEtag(reply, change.task.version);
+      return change.approval ? reply.code(202).send({ task: change.task, approval: change.approval }) : change.task;
     },
   );
 

@@ -17,21 +17,15 @@ export const isDoneStatus = (w: Workflow, key: string): boolean => statusOf(w, k
 export const doneStatuses = (w: Workflow): string[] => w.statuses.filter((s) => s.category === "done").map((s) => s.key);
 
 /**
- * Checks a status change against the workflow. A transition guarded by an
- * approval flow is refused for now: approvals (a later module) will start one
- * and apply the move when it is approved.
+ * Checks a status change against the workflow and returns the approval flow that
+ * guards it, if any: the caller then requests an approval instead of moving.
  */
-export function assertTransition(w: Workflow, from: string, to: string, pendingApprovalId: string | null): void {
+export function assertTransition(w: Workflow, from: string, to: string, pendingApprovalId: string | null): { approvalFlowKey?: string } {
   const t = transitionFor(w, from, to);
   if (pendingApprovalId !== null) {
     throw new DomainError("approval_pending", "An approval for this task is still pending; its status changes when it ends");
   }
-  if (t.approvalFlowKey !== undefined) {
-    throw new DomainError(
-      "approval_required",
-      `Moving from "${from}" to "${to}" needs approval flow "${t.approvalFlowKey}". Approval requests cannot be started yet, so the task was not changed.`,
-    );
-  }
+  return t;
 }
 
 /** The status a new task starts in; any other status must be reachable from the first one. */
@@ -44,6 +38,10 @@ export function initialStatus(w: Workflow, requested: string | undefined): strin
     });
   }
   // A new task enters the first status and moves on: it may not skip a guarded transition.
-  assertTransition(w, first, requested, null);
+  if (assertTransition(w, first, requested, null).approvalFlowKey !== undefined) {
+    throw new DomainError("approval_required", `A new task cannot start in "${requested}": moving there needs an approval`, {
+      errors: [{ path: "body.status", message: "is guarded by an approval flow; create the task, then request the move" }],
+    });
+  }
   return requested;
 }

@@ -36,6 +36,7 @@ export const Task = Type.Object({
   progress: Type.Integer({ description: "0..100; a parent's is rolled up from its subtasks, weighted by estimate" }),
   parentId: Nullable(Uuid),
   labels: Type.Array(Type.String()),
+  milestone: Type.Boolean({ description: "A milestone lasts zero working days in the schedule" }),
   rank: Type.String({ description: "Board order within a status; compare as byte strings" }),
   pendingApprovalId: Nullable(Uuid),
   version: Type.Integer(),
@@ -57,6 +58,7 @@ export const CreateTaskBody = Type.Object(
     parentId: Type.Optional(Nullable(Uuid)),
     labels: Type.Optional(Labels),
     progress: Type.Optional(Progress),
+    milestone: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -74,6 +76,7 @@ export const UpdateTaskBody = Type.Object(
     parentId: Type.Optional(Nullable(Uuid)),
     labels: Type.Optional(Labels),
     progress: Type.Optional(Progress),
+    milestone: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import { diff } from "../../platform/diff.js";
 import { DomainError, forbidden, notFound } from "../../platform/errors.js";
 import { newId } from "../../platform/ids.js";
 import type { Platform } from "../../platform/index.js";
+import type { ApprovalsService, FinishedApproval } from "../approvals/service.js";
 import { projectCan } from "../projects/policy.js";
 import type { ProjectRow } from "../projects/repository.js";
 import type { ProjectsService } from "../projects/service.js";
@@ -16,6 +17,7 @@ import { fieldsOf, taskKey, toTask, type TaskJson } from "./model.js";
 import { rankBetween } from "./rank.js";
 import { tasksRepo, type TaskFields, type TaskRow } from "./repository.js";
 import { assertDateOrder, assertTransition, cleanLabels, initialStatus, isDoneStatus } from "./rules.js";
+import { statusOf } from "../projects/workflow.js";
 import type { CreateTaskBody, MoveTaskBody, UpdateTaskBody } from "./schemas.js";
 import { indexTokens } from "./search.js";
 import { TaskViews } from "./views.service.js";
@@ -24,6 +26,24 @@ export type CreateTaskInput = Static<typeof CreateTaskBody>;
 export type UpdateTaskInput = Static<typeof UpdateTaskBody>;
 export type MoveTaskInput = Static<typeof MoveTaskBody>;
 
+/** Planning's automatic scheduling, called inside task writes that change when a task happens. */
+export interface SchedulingHook {
+  /** Taken before the task's own locks, so reschedules in one org run one at a time. */
+  lock(tx: Tx, orgId: string): Promise<void>;
+  /** After the task's dates, estimate or milestone flag changed, before the journal is written. */
+  datesChanged(tx: Tx, journal: TaskJournal, task: TaskRow): Promise<void>;
+  /** A new task without an assignee; the row as assigned, if the project assigns automatically. */
+  taskCreated(tx: Tx, journal: TaskJournal, task: TaskRow): Promise<TaskRow | undefined>;
+}
+
+const PLAN_FIELDS = ["startDate", "dueDate", "estimateHours", "milestone"] as const;
+
+/** The result of a change that may have been turned into an approval request (202). */
+export interface TaskChange {
+  task: TaskJson;
+  approval: Awaited<ReturnType<ApprovalsService["startForSubject"]>> | null;
+}
+
 const unprocessable = (path: string, message: string) => new DomainError("unprocessable", `${path.replace("body.", "")} ${message}`, { errors: [{ path, message }] });
 
 /** Tasks: create, read, change, move on the board, delete. Lists and comments live in `views` and `comments`. */
@@ -31,6 +51,8 @@ export class TasksService {
   readonly views: TaskViews;
   readonly comments: TaskComments;
   private readonly locator: TaskLocator;
+  private scheduling: SchedulingHook | undefined;
+  private approvals: ApprovalsService | undefined;
 
   constructor(
     private readonly p: Platform,
@@ -43,11 +65,38 @@ export class TasksService {
     projects.useStatusUsage((projectId) => tasksRepo.statusesInUse(p.db, projectId));
   }
 
+  useSchedulingHook(hook: SchedulingHook): void {
+    this.scheduling = hook;
+  }
+
+  /**
+   * Guarded transitions start an approval through this service; its end comes back
+   * through applyApprovalOutcome, inside the approval's transaction.
+   */
+  useApprovals(approvals: ApprovalsService): void {
+    this.approvals = approvals;
+    approvals.useSubjectResolver(async (q, subject) => {
+      if (subject.type !== "task") return undefined;
+      const row = await tasksRepo.orgAndProject(q, subject.id);
+      return row ? { orgId: row.org_id, projectId: row.project_id } : undefined;
+    });
+    approvals.onFinished((tx, approval) => this.applyApprovalOutcome(tx, approval));
+  }
+
   async create(actor: Actor, projectId: string, input: CreateTaskInput): Promise<TaskJson> {
     const { project } = await this.projects.access(actor, projectId, "tasks.write");
+    if (input.assigneeId) await this.assertAssignee(actor, project.id, input.assigneeId);
+    return this.p.db.tx((tx) => this.createWithin(tx, actor, project, input));
+  }
+
+  /**
+   * Creates a task inside the caller's transaction (recurring tasks, created by the
+   * cron role). The caller has checked that the actor may write tasks in the project
+   * and that the assignee can see it.
+   */
+  async createWithin(tx: Tx, actor: Actor, project: ProjectRow, input: CreateTaskInput): Promise<TaskJson> {
     const status = initialStatus(project.workflow, input.status);
     const assigneeId = input.assigneeId ?? null;
-    if (assigneeId !== null) await this.assertAssignee(actor, project.id, assigneeId);
     const fields: Omit<TaskFields, "rank"> = {
       title: input.title.trim(),
       description: input.description ?? "",
@@ -60,46 +109,47 @@ export class TasksService {
       parentId: input.parentId ?? null,
       labels: cleanLabels(input.labels ?? []),
       progress: input.progress ?? (isDoneStatus(project.workflow, status) ? 100 : 0),
+      milestone: input.milestone ?? false,
     };
     assertDateOrder(fields.startDate, fields.dueDate);
-    return this.p.db.tx(async (tx) => {
-      await tasksRepo.lockProject(tx, project.id);
-      if (fields.parentId !== null) await assertValidParent(tx, project.id, null, fields.parentId);
-      const number = await this.projects.nextTaskNumber(tx, project.id);
-      const rank = rankBetween(await tasksRepo.lastRank(tx, project.id, status, null), null);
-      const row = await tasksRepo.insert(tx, {
-        ...fields,
-        rank,
-        id: newId(),
-        orgId: project.org_id,
-        projectId: project.id,
-        number,
-        reporterId: actor.userId,
-        searchTokens: indexTokens(fields.title, fields.description),
-      });
-      const task = toTask(row);
-      const journal = new TaskJournal(actor, project);
-      const initial = diff({}, setFields({ ...fields, rank }));
-      journal.record(row.id, "created", initial);
-      journal.emit("task.created", task);
-      if (fields.parentId !== null) {
-        journal.record(fields.parentId, "subtask_added", { subtaskId: row.id, key: task.key });
-        await rollUpFrom(tx, journal, fields.parentId);
-      }
-      await journal.flush(tx, { action: "task.create", targetId: row.id, changes: { key: task.key, ...initial } });
-      return task;
+    await tasksRepo.lockProject(tx, project.id);
+    if (fields.parentId !== null) await assertValidParent(tx, project.id, null, fields.parentId);
+    const number = await this.projects.nextTaskNumber(tx, project.id);
+    const rank = rankBetween(await tasksRepo.lastRank(tx, project.id, status, null), null);
+    const inserted = await tasksRepo.insert(tx, {
+      ...fields,
+      rank,
+      id: newId(),
+      orgId: project.org_id,
+      projectId: project.id,
+      number,
+      reporterId: actor.userId,
+      searchTokens: indexTokens(fields.title, fields.description),
     });
+    const journal = new TaskJournal(actor, project);
+    const initial = diff({}, setFields({ ...fields, rank }));
+    journal.record(inserted.id, "created", initial);
+    const row = (assigneeId === null ? await this.scheduling?.taskCreated(tx, journal, inserted) : undefined) ?? inserted;
+    const task = toTask(row);
+    journal.emit("task.created", task);
+    if (fields.parentId !== null) {
+      journal.record(fields.parentId, "subtask_added", { subtaskId: row.id, key: task.key });
+      await rollUpFrom(tx, journal, fields.parentId);
+    }
+    await journal.flush(tx, { action: "task.create", targetId: row.id, changes: { key: task.key, ...initial } });
+    return task;
   }
 
   async get(actor: Actor, idOrKey: string): Promise<TaskJson> {
     return toTask((await this.locator.find(actor, idOrKey)).task);
   }
 
-  async update(actor: Actor, idOrKey: string, patch: UpdateTaskInput, expectedVersion?: number): Promise<TaskJson> {
+  async update(actor: Actor, idOrKey: string, patch: UpdateTaskInput, expectedVersion?: number): Promise<TaskChange> {
     const { task: seen, access } = await this.locator.find(actor, idOrKey, "tasks.write");
     const project = access.project;
     if (patch.assigneeId && patch.assigneeId !== seen.assignee_id) await this.assertAssignee(actor, project.id, patch.assigneeId);
     return this.p.db.tx(async (tx) => {
+      if (this.scheduling && PLAN_FIELDS.some((f) => patch[f] !== undefined)) await this.scheduling.lock(tx, project.org_id);
       const current = await this.lockForWrite(tx, project.id, seen.id);
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
         throw new DomainError("version_conflict", `The task is at version ${current.version}, not ${expectedVersion}`);
@@ -114,27 +164,36 @@ export class TasksService {
           estimateHours: patch.estimateHours === undefined ? undefined : hours(patch.estimateHours),
         }),
       };
-      if (next.status !== before.status) assertTransition(project.workflow, before.status, next.status, current.pending_approval_id);
+      const guard = next.status !== before.status ? assertTransition(project.workflow, before.status, next.status, current.pending_approval_id) : {};
+      const requested = next.status;
+      if (guard.approvalFlowKey !== undefined) next.status = before.status; // moves only once approved
       assertDateOrder(next.startDate, next.dueDate);
       if (next.parentId !== null && next.parentId !== before.parentId) await assertValidParent(tx, project.id, current.id, next.parentId);
       await this.applyProgressRules(tx, project, current, next, patch.progress !== undefined);
-      return this.write(tx, new TaskJournal(actor, project), current, next, "updated");
+      const task = await this.write(tx, new TaskJournal(actor, project), current, next, "updated");
+      if (guard.approvalFlowKey === undefined) return { task, approval: null };
+      return this.requestApproval(tx, actor, project, task.id, before.status, requested, guard.approvalFlowKey);
     });
   }
 
   /** Board drag-and-drop: a new status (workflow rules apply) and a rank between the neighbours. */
-  async move(actor: Actor, idOrKey: string, input: MoveTaskInput): Promise<TaskJson> {
+  async move(actor: Actor, idOrKey: string, input: MoveTaskInput): Promise<TaskChange> {
     const { task: seen, access } = await this.locator.find(actor, idOrKey, "tasks.write");
     const project = access.project;
     if (input.afterId === seen.id) throw unprocessable("body.afterId", "cannot be the task being moved");
     if (input.beforeId === seen.id) throw unprocessable("body.beforeId", "cannot be the task being moved");
     return this.p.db.tx(async (tx) => {
       const current = await this.lockForWrite(tx, project.id, seen.id);
-      const status = input.status ?? current.status;
-      if (status !== current.status) assertTransition(project.workflow, current.status, status, current.pending_approval_id);
-      const next: TaskFields = { ...fieldsOf(current), status, rank: await this.rankFor(tx, current, status, input) };
+      const requested = input.status ?? current.status;
+      const guard = requested !== current.status ? assertTransition(project.workflow, current.status, requested, current.pending_approval_id) : {};
+      if (guard.approvalFlowKey !== undefined) {
+        // The card stays in its column until the approval passes.
+        const task = toTask(current);
+        return this.requestApproval(tx, actor, project, task.id, current.status, requested, guard.approvalFlowKey);
+      }
+      const next: TaskFields = { ...fieldsOf(current), status: requested, rank: await this.rankFor(tx, current, requested, input) };
       await this.applyProgressRules(tx, project, current, next, false);
-      return this.write(tx, new TaskJournal(actor, project), current, next, "moved");
+      return { task: await this.write(tx, new TaskJournal(actor, project), current, next, "moved"), approval: null };
     });
   }
 
@@ -158,6 +217,67 @@ export class TasksService {
       }
       await journal.flush(tx, { action: "task.delete", targetId: current.id, changes: { key, title: current.title, subtasks } });
     });
+  }
+
+  /**
+   * Starts the approval a guarded transition needs, in the caller's transaction. The
+   * task is marked first: a flow that passes at once finishes inside startForSubject.
+   */
+  private async requestApproval(tx: Tx, actor: Actor, project: ProjectRow, taskId: string, from: string, to: string, flowKey: string): Promise<TaskChange> {
+    if (!this.approvals) throw new DomainError("approval_required", `Moving from "${from}" to "${to}" needs approval flow "${flowKey}"`);
+    const approvalId = newId();
+    const marked = await tasksRepo.setPendingApproval(tx, taskId, approvalId);
+    const journal = new TaskJournal(actor, project);
+    const key = taskKey(project.key, marked.number);
+    journal.record(taskId, "approval_requested", { approvalId, flowKey, status: { from, to } });
+    journal.emit("task.updated", { id: taskId, key, version: marked.version, changes: { pendingApprovalId: { from: null, to: approvalId } } });
+    await journal.flush(tx, { action: "task.approval_requested", targetId: taskId, changes: { key, approvalId, flowKey, from, to } });
+    const approval = await this.approvals.startForSubject(tx, actor, {
+      id: approvalId,
+      orgId: project.org_id,
+      projectId: project.id,
+      flowKey,
+      title: `${key} ${from} → ${to}: ${marked.title}`.slice(0, 500),
+      subject: { type: "task", id: taskId },
+      form: { fromStatus: from, toStatus: to, taskKey: key },
+    }).catch((err: unknown) => {
+      // A workflow naming a flow that does not exist (or was archived) is a project setup problem.
+      if (err instanceof DomainError && (err.code === "not_found" || err.code === "flow_archived")) {
+        throw new DomainError("approval_required", `Moving from "${from}" to "${to}" needs approval flow "${flowKey}", which is not available: ${err.message}`);
+      }
+      throw err;
+    });
+    const after = await tasksRepo.lock(tx, taskId);
+    return { task: toTask(after ?? marked), approval };
+  }
+
+  /**
+   * Runs in the transaction that finished an approval about a task: applies the
+   * requested transition when approved (and still possible), and in every case
+   * clears pendingApprovalId. It never throws for a stale or foreign approval.
+   */
+  async applyApprovalOutcome(tx: Tx, approval: FinishedApproval): Promise<void> {
+    if (approval.subject?.type !== "task") return;
+    const current = await tasksRepo.lock(tx, approval.subject.id);
+    if (!current || current.pending_approval_id !== approval.id) return;
+    const project = await this.projects.load(tx, current.project_id);
+    if (!project) return;
+    const cleared = await tasksRepo.setPendingApproval(tx, current.id, null);
+    const actor: Actor = { userId: approval.actorId ?? approval.initiatorId, isInstanceAdmin: false, ip: "approval", requestId: approval.requestId };
+    const journal = new TaskJournal(actor, project);
+    const from = approval.form.fromStatus;
+    const to = approval.form.toStatus;
+    const applies = approval.status === "approved" && typeof to === "string" && current.status === from && statusOf(project.workflow, to) !== undefined;
+    if (!applies) {
+      const key = taskKey(project.key, cleared.number);
+      journal.record(current.id, "approval_ended", { approvalId: approval.id, outcome: approval.status });
+      journal.emit("task.updated", { id: current.id, key, version: cleared.version, changes: { pendingApprovalId: { from: approval.id, to: null } } });
+      await journal.flush(tx, { action: "task.approval_ended", targetId: current.id, changes: { key, approvalId: approval.id, outcome: approval.status } });
+      return;
+    }
+    const next: TaskFields = { ...fieldsOf(cleared), status: to };
+    await this.applyProgressRules(tx, project, cleared, next, false);
+    await this.write(tx, journal, cleared, next, "moved");
   }
 
   private async lockForWrite(tx: Tx, projectId: string, taskId: string): Promise<TaskRow> {
@@ -191,6 +311,7 @@ export class TasksService {
     const task = toTask(row);
     journal.record(row.id, action, changes);
     journal.emit("task.updated", { id: row.id, key: task.key, version: row.version, changes });
+    if (this.scheduling && PLAN_FIELDS.some((f) => f in changes)) await this.scheduling.datesChanged(tx, journal, row);
     if (next.parentId !== before.parentId) {
       if (before.parentId !== null) journal.record(before.parentId, "subtask_removed", { subtaskId: row.id, key: task.key });
       if (next.parentId !== null) journal.record(next.parentId, "subtask_added", { subtaskId: row.id, key: task.key });
@@ -233,7 +354,7 @@ export class TasksService {
   }
 
   /** An assignee must be able to see the project (a guest only when added to it). */
-  private async assertAssignee(actor: Actor, projectId: string, assigneeId: string): Promise<void> {
+  async assertAssignee(actor: Actor, projectId: string, assigneeId: string): Promise<void> {
     const visible = await this.locator.visible({ ...actor, userId: assigneeId, isInstanceAdmin: false }, projectId);
     if (!visible) {
       throw new DomainError("invalid_assignee", "The assignee must be a member of the organization who can see this project", {
@@ -248,7 +369,7 @@ const hours = (h: number | null | undefined): number | null => (h === undefined 
 
 /** The fields a new task was given (a creation's activity lists them as null -> value). */
 const setFields = (f: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== "" && !(Array.isArray(v) && v.length === 0)));
+  Object.fromEntries(Object.entries(f).filter(([, v]) => v !== null && v !== "" && v !== false && !(Array.isArray(v) && v.length === 0)));
 
 /** The keys of a patch that were actually sent (undefined = leave unchanged; null = clear). */
 function definedOnly<T extends Record<string, unknown>>(patch: T): Partial<T> {

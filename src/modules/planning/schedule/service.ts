@@ -1,0 +1,63 @@
+import type { Actor } from "../../../platform/actor.js";
+import { DomainError } from "../../../platform/errors.js";
+import type { Locale } from "../../../platform/i18n.js";
+import type { Platform } from "../../../platform/index.js";
+import type { Queryable } from "../../../platform/db/index.js";
+import type { ProjectRow } from "../../projects/repository.js";
+import type { ProjectsService } from "../../projects/service.js";
+import type { CalendarService } from "../calendar/service.js";
+import { compileCalendar } from "../calendar/workdays.js";
+import { ScheduleCycleError } from "./cpm.js";
+import { buildSchedule, type PlannedTask, type ProjectSchedule } from "./plan.js";
+import { scheduleRepo, type ScheduleTaskRow } from "./repository.js";
+
+const planned = (r: ScheduleTaskRow): PlannedTask => ({
+  id: r.id,
+  key: r.key,
+  startDate: r.start_date,
+  dueDate: r.due_date,
+  estimateHours: r.estimate_hours,
+  milestone: r.milestone,
+});
+
+/** A project's critical-path schedule over the org's working calendar. */
+export class ScheduleService {
+  constructor(
+    private readonly p: Platform,
+    private readonly projects: ProjectsService,
+    private readonly calendar: CalendarService,
+  ) {}
+
+  async get(actor: Actor, projectId: string, locale: Locale): Promise<ProjectSchedule> {
+    const { project } = await this.projects.access(actor, projectId);
+    return this.compute(project, locale);
+  }
+
+  /** The schedule of a project the caller may already see (baselines snapshot it). */
+  async compute(project: Pick<ProjectRow, "id" | "org_id">, locale: Locale, q: Queryable = this.p.db.read): Promise<ProjectSchedule> {
+    const { rules, hoursPerDay } = await this.calendar.rulesOf(project.org_id, q);
+    const tasks = await scheduleRepo.projectTasks(q, project.id);
+    const links = await scheduleRepo.links(q, project.id);
+    const inProject = new Set(tasks.map((t) => t.id));
+    const elsewhere = [...new Set(links.flatMap((l) => [l.predecessor_id, l.successor_id]).filter((id) => !inProject.has(id)))];
+    const external = await scheduleRepo.tasksById(q, elsewhere);
+    try {
+      return buildSchedule({
+        calendar: compileCalendar(rules),
+        hoursPerDay,
+        tasks: tasks.map(planned),
+        external: external.map(planned),
+        links: links.map((l) => ({ predecessorId: l.predecessor_id, successorId: l.successor_id, type: l.type, lag: l.lag_days })),
+        today: new Date().toISOString().slice(0, 10),
+        locale,
+      });
+    } catch (err) {
+      // Links are checked for loops when made; this only reports damaged data instead of failing.
+      if (err instanceof ScheduleCycleError) {
+        const keys = tasks.filter((t) => err.ids.includes(t.id)).map((t) => t.key);
+        throw new DomainError("dependency_cycle", `The dependencies of ${keys.slice(0, 20).join(", ")} form a loop; remove one of them`);
+      }
+      throw err;
+    }
+  }
+}
