@@ -1,3 +1,4 @@
+import { startInterval } from "../../platform/interval.js";
 import type { Platform } from "../../platform/index.js";
 import type { ApprovalsService } from "./service.js";
 
@@ -10,23 +11,8 @@ const DEFAULT_INTERVAL_MS = 15_000;
  * for a running tick.
  */
 export function startApprovalScheduler(services: { approvals: ApprovalsService }, platform: Pick<Platform, "log">, opts: { intervalMs?: number } = {}): () => Promise<void> {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = services.approvals
-      .fireDueTimeouts()
-      .then((r) => {
-        if (r.fired + r.failed > 0) platform.log.info(r, "approval timeouts fired");
-      })
-      .catch((err: unknown) => platform.log.error({ err }, "approval timeout tick failed"))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, opts.intervalMs ?? DEFAULT_INTERVAL_MS);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startInterval("approval timeout", opts.intervalMs ?? DEFAULT_INTERVAL_MS, platform.log, async () => {
+    const r = await services.approvals.fireDueTimeouts();
+    if (r.fired + r.failed > 0) platform.log.info(r, "approval timeouts fired");
+  });
 }

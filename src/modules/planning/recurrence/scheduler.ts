@@ -1,3 +1,4 @@
+import { startInterval } from "../../../platform/interval.js";
 import type { Platform } from "../../../platform/index.js";
 import type { RecurrencesService } from "./service.js";
 
@@ -9,23 +10,8 @@ const DEFAULT_INTERVAL_MS = 60_000;
  * several nodes share the work. Returns a stop function that waits for a running tick.
  */
 export function startRecurrenceScheduler(recurrences: RecurrencesService, platform: Pick<Platform, "log">, opts: { intervalMs?: number } = {}): () => Promise<void> {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    if (running) return;
-    running = recurrences
-      .createDue()
-      .then((r) => {
-        if (r.created + r.stopped > 0) platform.log.info(r, "recurring tasks created");
-      })
-      .catch((err: unknown) => platform.log.error({ err }, "recurring task tick failed"))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, opts.intervalMs ?? DEFAULT_INTERVAL_MS);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startInterval("recurring task", opts.intervalMs ?? DEFAULT_INTERVAL_MS, platform.log, async () => {
+    const r = await recurrences.createDue();
+    if (r.created + r.stopped > 0) platform.log.info(r, "recurring tasks created");
+  });
 }
