@@ -45,41 +45,24 @@ export const Task = Type.Object({
 });
 export const TaskList = listOf(Task);
 
-export const CreateTaskBody = Type.Object(
-  {
-    title: Title,
-    description: Type.Optional(Description),
-    status: Type.Optional(StatusKey),
-    priority: Type.Optional(PrioritySchema),
-    assigneeId: Type.Optional(Nullable(Uuid)),
-    startDate: Type.Optional(Nullable(TaskDate)),
-    dueDate: Type.Optional(Nullable(TaskDate)),
-    estimateHours: Type.Optional(Nullable(Hours)),
-    parentId: Type.Optional(Nullable(Uuid)),
-    labels: Type.Optional(Labels),
-    progress: Type.Optional(Progress),
-    milestone: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+/** Every writable field but the title, shared by create and update. */
+const writableFields = {
+  description: Type.Optional(Description),
+  status: Type.Optional(StatusKey),
+  priority: Type.Optional(PrioritySchema),
+  assigneeId: Type.Optional(Nullable(Uuid)),
+  startDate: Type.Optional(Nullable(TaskDate)),
+  dueDate: Type.Optional(Nullable(TaskDate)),
+  estimateHours: Type.Optional(Nullable(Hours)),
+  parentId: Type.Optional(Nullable(Uuid)),
+  labels: Type.Optional(Labels),
+  progress: Type.Optional(Progress),
+  milestone: Type.Optional(Type.Boolean()),
+};
 
-export const UpdateTaskBody = Type.Object(
-  {
-    title: Type.Optional(Title),
-    description: Type.Optional(Description),
-    status: Type.Optional(StatusKey),
-    priority: Type.Optional(PrioritySchema),
-    assigneeId: Type.Optional(Nullable(Uuid)),
-    startDate: Type.Optional(Nullable(TaskDate)),
-    dueDate: Type.Optional(Nullable(TaskDate)),
-    estimateHours: Type.Optional(Nullable(Hours)),
-    parentId: Type.Optional(Nullable(Uuid)),
-    labels: Type.Optional(Labels),
-    progress: Type.Optional(Progress),
-    milestone: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+export const CreateTaskBody = Type.Object({ title: Title, ...writableFields }, { additionalProperties: false });
+
+export const UpdateTaskBody = Type.Object({ title: Type.Optional(Title), ...writableFields }, { additionalProperties: false });
 
 export const MoveTaskBody = Type.Object(
   {
