@@ -60,8 +60,14 @@ function unstorableTextAt(parts: Record<string, unknown>): string | undefined {
 /** Builds the whole server from a config object; main.ts and the tests both use it. */
 export async function buildApp(config: Config, opts: PlatformOverrides & { log?: Logger } = {}): Promise<BuiltApp> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const platform = await createPlatform(config, log, opts);
-  const metrics = createMetrics(() => platform.db);
+  // Metrics first: the platform reports jobs and relay progress to them.
+  const built: { platform?: Platform } = {};
+  const metrics = createMetrics(
+    () => built.platform?.db,
+    () => built.platform?.jobs,
+  );
+  const platform = await createPlatform(config, log, { ...opts, observer: metrics.platformObserver });
+  built.platform = platform;
   const services = createServices(platform);
   services.approvals.registerMetrics(metrics.registry);
   let draining = false;
@@ -145,6 +151,12 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   // Timeouts are kept in the database; any node with the cron role may fire them (claims are row-locked).
   const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
   const stopRecurrenceScheduler = config.roles.includes("cron") ? startRecurrenceScheduler(services.planning.recurrences, platform) : undefined;
+
+  // Any number of worker nodes share the outbox and the jobs (row locks / BullMQ), so none is special.
+  if (config.roles.includes("worker")) {
+    platform.relay.start();
+    platform.jobs.start();
+  }
 
   app.addHook("onClose", async () => {
     await stopApprovalScheduler?.();

@@ -39,6 +39,7 @@ export const settings = [
   { env: "PLINTH_LOGIN_MAX_ATTEMPTS_PER_IP", kind: "int", default: "50", min: 1, max: 100_000, description: "Failed logins from one IP in one window before 429" },
   { env: "PLINTH_LOGIN_WINDOW_SECONDS", kind: "int", default: "900", min: 1, max: 86_400, description: "Window of the login rate limit" },
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
+  { env: "PLINTH_OUTBOX_RETENTION_HOURS", kind: "int", default: "72", min: 1, max: 8760, description: "How long published events stay for WebSocket replay and audit of deliveries" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
 ] as const satisfies readonly Setting[];
 
@@ -63,6 +64,7 @@ export interface Config {
   loginMaxAttemptsPerIp: number;
   loginWindowSeconds: number;
   shutdownGraceMs: number;
+  outboxRetentionHours: number;
   logLevel: string;
 }
 
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxAttemptsPerIp: v.get("PLINTH_LOGIN_MAX_ATTEMPTS_PER_IP") as number,
     loginWindowSeconds: v.get("PLINTH_LOGIN_WINDOW_SECONDS") as number,
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
+    outboxRetentionHours: v.get("PLINTH_OUTBOX_RETENTION_HOURS") as number,
     logLevel: v.get("LOG_LEVEL") as string,
   };
 }

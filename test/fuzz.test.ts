@@ -134,5 +134,6 @@ describe(`fuzzing every operation (FUZZ_SEED=${SEED})`, () => {
     for (const code of ["bad_request", "validation_failed", "unsupported_media_type", "payload_too_large", "not_found", "unauthenticated"]) {
       expect(codes.get(code) ?? 0, `no ${code} seen in ${sent} requests`).toBeGreaterThan(0);
     }
-  });
+    // Hundreds of operations, each with a fresh argon2 login: minutes on a busy 2-core machine.
+  }, 300_000);
 });

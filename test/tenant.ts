@@ -121,6 +121,8 @@ export async function buildTenant(t: TestApp): Promise<Tenant> {
     samples.recurrenceId = { values: [recurrence.id], scope: "project" };
     allIds.push(recurrence.id);
   }
+  // Instance-level: for anyone but an instance administrator a job id names nothing.
+  samples.jobId = { values: ["00000000-0000-4000-8000-000000000001"], scope: "user" };
   const bodyIds = { userId: member.id, assigneeId: member.id, headId: member.id, managerId: owner.id };
   return { owner, member, guest, orgId: org.id, projectId: project.id, sharedProjectId: shared.id, samples, allIds, bodyIds };
 }

@@ -1,6 +1,8 @@
 import type { Config } from "../config.js";
 import type { App } from "../http/types.js";
 import type { Platform } from "../platform/index.js";
+import { registerAdminRoutes } from "./admin/routes.js";
+import { AdminJobsService } from "./admin/service.js";
 import { registerApprovalRoutes } from "./approvals/routes.js";
 import { ApprovalsService } from "./approvals/service.js";
 import { registerAuthRoutes } from "./auth/routes.js";
@@ -23,7 +25,8 @@ export function createServices(p: Platform) {
   const approvals = new ApprovalsService(p, orgs, projects);
   tasks.useApprovals(approvals);
   const planning = createPlanning(p, orgs, projects, tasks);
-  return { orgs, auth, projects, tasks, approvals, planning };
+  const adminJobs = new AdminJobsService(p.jobs);
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -36,4 +39,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerWebRoutes(app);
   registerApprovalRoutes(app, s.approvals);
   registerPlanningRoutes(app, s.planning);
+  registerAdminRoutes(app, s.adminJobs);
 }

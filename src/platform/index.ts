@@ -7,6 +7,10 @@ import { migrate } from "./db/migrate.js";
 import type { Logger } from "./logger.js";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./ratelimit.js";
 import { connectRedis } from "./redis.js";
+import { OutboxRelay } from "./events/relay.js";
+import { createJobQueue, type JobObserver, type JobQueue } from "./jobs/index.js";
+import { noObserver } from "./jobs/observer.js";
+import { observeCommits, type CommitListener } from "./outbox.js";
 
 /** The adapters a service may use; embedded and cluster modes differ only here. */
 export interface Platform {
@@ -17,28 +21,56 @@ export interface Platform {
   bus: Bus;
   rateLimits: RateLimitStore;
   redis: Redis | undefined;
+  jobs: JobQueue;
+  relay: OutboxRelay;
+  /** Hears the events of each committed transaction on this node (relay kick, cache invalidation). */
+  onCommit(listener: CommitListener): void;
   close(): Promise<void>;
+}
+
+/** What the platform reports to metrics. */
+export interface PlatformObserver {
+  jobs: JobObserver;
+  outboxPublished: (count: number) => void;
 }
 
 export interface PlatformOverrides {
   db?: Database;
+  observer?: PlatformObserver;
 }
 
 export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
-  const db = overrides.db ?? (await openDatabase(config));
-  const applied = await migrate(db);
+  const raw = overrides.db ?? (await openDatabase(config));
+  const applied = await migrate(raw);
   if (applied.length > 0) log.info({ applied }, "migrations applied");
+  const { db, onCommit } = observeCommits(raw);
+  const observer = overrides.observer ?? { jobs: noObserver, outboxPublished: () => undefined };
+  const jobs = createJobQueue(config, db, log, observer.jobs);
+  const events = (bus: Bus) => {
+    const relay = new OutboxRelay(db, bus, jobs, log, { retentionHours: config.outboxRetentionHours }, observer.outboxPublished);
+    onCommit(() => relay.kick());
+    return relay;
+  };
 
   if (!config.redisUrl) {
+    const bus = new MemoryBus();
+    const relay = events(bus);
     return {
       config,
       log,
       db,
       cache: new MemoryCache(),
-      bus: new MemoryBus(),
+      bus,
       rateLimits: new MemoryRateLimitStore(),
       redis: undefined,
-      close: () => db.close(),
+      jobs,
+      relay,
+      onCommit,
+      close: async () => {
+        await relay.stop();
+        await jobs.close();
+        await db.close();
+      },
     };
   }
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
@@ -47,6 +79,7 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
   redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis error"));
   sub.on("error", (err: Error) => log.warn({ err: err.message }, "redis subscriber error"));
   const bus = new RedisBus(redis, sub, log);
+  const relay = events(bus);
   return {
     config,
     log,
@@ -55,7 +88,12 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
     bus,
     rateLimits: new RedisRateLimitStore(redis, log),
     redis,
+    jobs,
+    relay,
+    onCommit,
     close: async () => {
+      await relay.stop();
+      await jobs.close();
       await bus.close();
       redis.disconnect();
       sub.disconnect();

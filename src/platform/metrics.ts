@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Database } from "./db/index.js";
+import type { JobQueue } from "./jobs/index.js";
 
 /** Every metric Plinth exports, registered once per app (tests build many apps). */
-export function createMetrics(db: () => Database | undefined) {
+export function createMetrics(db: () => Database | undefined, jobs: () => JobQueue | undefined = () => undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "plinth_process_" });
 
@@ -44,10 +45,52 @@ export function createMetrics(db: () => Database | undefined) {
   poolGauge("plinth_db_pool_connections", "Database connections open in the primary pool", (s) => s.total);
   poolGauge("plinth_db_pool_idle", "Idle database connections in the primary pool", (s) => s.idle);
   poolGauge("plinth_db_pool_waiting", "Queries waiting for a database connection", (s) => s.waiting);
+  // One query serves both outbox gauges; a scrape while the database is away reports nothing new.
+  let outboxState: Promise<{ pending: number; lag: number }> | undefined;
+  const readOutbox = async () => {
+    const d = db();
+    if (!d) return { pending: 0, lag: 0 };
+    const { rows } = await d.query<{ pending: number; lag: number | null }>(
+      "select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as lag from outbox_events where published_at is null",
+    );
+    return { pending: rows[0]?.pending ?? 0, lag: rows[0]?.lag ?? 0 };
+  };
+  const outboxOnce = () => {
+    outboxState ??= readOutbox().finally(() => setImmediate(() => (outboxState = undefined)));
+    return outboxState;
+  };
   const outboxPending = new Gauge({
     name: "plinth_outbox_pending_events",
     help: "Outbox events not yet published",
     registers: [registry],
+    async collect() {
+      this.set((await outboxOnce().catch(() => ({ pending: 0 }))).pending);
+    },
+  });
+  new Gauge({
+    name: "plinth_outbox_lag_seconds",
+    help: "Age of the oldest unpublished outbox event (0 when none)",
+    registers: [registry],
+    async collect() {
+      this.set((await outboxOnce().catch(() => ({ lag: 0 }))).lag);
+    },
+  });
+  const outboxPublished = new Counter({ name: "plinth_outbox_published_total", help: "Outbox events published by this node", registers: [registry] });
+  const jobsCompleted = new Counter({ name: "plinth_jobs_completed_total", help: "Jobs completed by this node", labelNames: ["job"] as const, registers: [registry] });
+  const jobsFailed = new Counter({
+    name: "plinth_jobs_failed_total",
+    help: "Jobs dead-lettered after their last attempt on this node",
+    labelNames: ["job"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "plinth_jobs_waiting",
+    help: "Jobs waiting to run (all nodes)",
+    registers: [registry],
+    async collect() {
+      const q = jobs();
+      if (q) this.set((await q.counts().catch(() => ({ waiting: 0 }))).waiting);
+    },
   });
 
   return {
@@ -55,6 +98,11 @@ export function createMetrics(db: () => Database | undefined) {
     httpRequests,
     httpDuration,
     outboxPending,
+    /** What the platform reports (jobs and relay). */
+    platformObserver: {
+      jobs: { completed: (job: string) => jobsCompleted.inc({ job }), failed: (job: string) => jobsFailed.inc({ job }) },
+      outboxPublished: (n: number) => outboxPublished.inc(n),
+    },
     stop: () => {
       loop.disable();
     },

@@ -1,0 +1,183 @@
+import type { Bus } from "../bus.js";
+import type { Database, Tx } from "../db/index.js";
+import type { JobQueue } from "../jobs/index.js";
+import type { Logger } from "../logger.js";
+import { EVENTS_CHANNEL, type EventConsumer, type RelayedEvent } from "./types.js";
+
+interface OutboxRow {
+  seq: number;
+  id: string;
+  org_id: string | null;
+  project_id: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  actor_id: string | null;
+  created_at: string;
+}
+
+export interface RelayOptions {
+  batchSize?: number;
+  pollMs?: number;
+  retentionHours: number;
+  /** Test hook: runs after publishing and before marking done, to simulate a crash there. */
+  beforeMarkDone?: (events: RelayedEvent[]) => Promise<void>;
+}
+
+// Publishers take turns: publication order (pub_seq) must equal commit order of the relay's
+// transactions, or a client resuming after event N could miss one numbered below N.
+const RELAY_LOCK = 0x706c6e74_01;
+
+/**
+ * Moves committed outbox events out of the database: publishes each batch on the bus (every
+ * node's WebSocket hub) and enqueues one job per interested consumer, then marks the batch
+ * published, all in one transaction. A crash anywhere before commit re-delivers the batch:
+ * at-least-once, with consumers idempotent by event id.
+ */
+export class OutboxRelay {
+  private readonly consumers: EventConsumer[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = true;
+  private again = false;
+  private lastPrune = 0;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: Bus,
+    private readonly jobs: JobQueue,
+    private readonly log: Logger,
+    private readonly opts: RelayOptions,
+    private readonly onPublished: (count: number) => void = () => undefined,
+  ) {
+    this.batchSize = opts.batchSize ?? 500;
+    this.pollMs = opts.pollMs ?? 200;
+  }
+
+  /** Registers a consumer; every node registers the same ones, whichever runs the relay. */
+  consume(consumer: EventConsumer): void {
+    this.consumers.push(consumer);
+    this.jobs.define<RelayedEvent>({
+      name: jobName(consumer),
+      handler: (event) => consumer.handle(event),
+      ...(consumer.attempts ? { attempts: consumer.attempts } : {}),
+      ...(consumer.backoffMs ? { backoffMs: consumer.backoffMs } : {}),
+    });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Publishes soon: called after a local commit that wrote events, so latency is not the poll interval. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.drain()
+      .catch((err: unknown) => {
+        this.log.warn({ err }, "outbox relay failed; retrying");
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+          return;
+        }
+        this.timer = setTimeout(() => this.kick(), this.pollMs);
+        this.timer.unref();
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Publishes until the outbox is empty (or another node holds the turn); returns how many. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.publishBatch();
+      total += n;
+      if (n < this.batchSize) break;
+    }
+    await this.pruneSometimes();
+    return total;
+  }
+
+  /** One batch in one transaction; 0 when nothing is pending or another node is publishing. */
+  async publishBatch(): Promise<number> {
+    const published = await this.db.tx(async (tx) => {
+      const { rows: turn } = await tx.query<{ ok: boolean }>("select pg_try_advisory_xact_lock($1) as ok", [RELAY_LOCK]);
+      if (!turn[0]?.ok) return [];
+      const { rows } = await tx.query<OutboxRow>(
+        `select seq, id, org_id, project_id, type, data, actor_id, created_at from outbox_events
+         where published_at is null order by seq limit $1 for update skip locked`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return [];
+      // Numbers from one session's nextval calls ascend; hand them out in outbox order.
+      const { rows: numbers } = await tx.query<{ n: number }>("select nextval('outbox_pub_seq') as n from generate_series(1, $1)", [rows.length]);
+      const pubSeqs = numbers.map((r) => r.n).sort((a, b) => a - b);
+      await tx.query(
+        `update outbox_events o set published_at = now(), pub_seq = u.p
+         from unnest($1::bigint[], $2::bigint[]) as u(s, p) where o.seq = u.s`,
+        [rows.map((r) => r.seq), pubSeqs],
+      );
+      const events = rows.map((r, i) => toEvent(r, String(pubSeqs[i])));
+      await this.enqueueConsumers(tx, events);
+      await this.bus.publish(EVENTS_CHANNEL, { events });
+      await this.opts.beforeMarkDone?.(events);
+      return events;
+    });
+    if (published.length > 0) {
+      this.onPublished(published.length);
+      this.jobs.wake();
+    }
+    return published.length;
+  }
+
+  private async enqueueConsumers(tx: Tx, events: RelayedEvent[]): Promise<void> {
+    const jobs = events.flatMap((event) =>
+      this.consumers.filter((c) => c.accepts(event.type)).map((c) => ({ name: jobName(c), data: event, key: `${c.name}:${event.id}` })),
+    );
+    if (jobs.length > 0) await this.jobs.enqueueMany(jobs, tx);
+  }
+
+  private async pruneSometimes(): Promise<void> {
+    if (Date.now() - this.lastPrune < 600_000) return;
+    this.lastPrune = Date.now();
+    const { rowCount } = await this.db.query(
+      "delete from outbox_events where published_at < now() - make_interval(hours => $1)",
+      [this.opts.retentionHours],
+    );
+    if (rowCount > 0) this.log.info({ pruned: rowCount }, "outbox pruned");
+  }
+}
+
+const jobName = (c: EventConsumer): string => `event.${c.name}`;
+
+function toEvent(r: OutboxRow, seq: string): RelayedEvent {
+  return {
+    id: r.id,
+    seq,
+    type: r.type,
+    orgId: r.org_id,
+    projectId: r.project_id,
+    data: r.data,
+    actorId: r.actor_id,
+    at: r.created_at,
+  };
+}
