@@ -39,11 +39,6 @@ import { K8S, envNamesIn, k8sProblems, readBase, readRendered, type K8sFacts } f
  * stale-entry test below fails until the entry is removed.
  */
 const PENDING_METRICS: Record<string, string> = {
-  plinth_outbox_lag_seconds: "issue 5 item 1 (outbox relay)",
-  plinth_outbox_published_total: "issue 5 item 1 (outbox relay)",
-  plinth_jobs_failed_total: "issue 5 item 2 (job runtime)",
-  plinth_jobs_completed_total: "issue 5 item 2 (job runtime)",
-  plinth_jobs_waiting: "issue 5 item 2 (job runtime)",
   plinth_ws_connections: "issue 5 item 3 (real-time WebSocket)",
   plinth_ws_dropped_total: "issue 5 item 3 (real-time WebSocket)",
   plinth_webhook_deliveries_total: "issue 5 item 6 (webhooks)",
