@@ -7,6 +7,9 @@ import { idempotencyStore } from "../platform/idempotency.js";
 import type { App } from "./types.js";
 
 const HEADER = "idempotency-key";
+/** How long a duplicate waits for the first attempt's outcome: past a dead node's heartbeat timeout. */
+const WAIT_FOR_OUTCOME_MS = 8000;
+const POLL_MS = 100;
 
 /** Per request: the Idempotency-Key it claimed, for the transactions that commit its effect. */
 const claimScope = new AsyncLocalStorage<{ claim?: { scope: string; key: string } }>();
@@ -44,26 +47,39 @@ export function registerIdempotency(app: App, platform: Pick<Platform, "db" | "n
       if (here) here.claim = { scope, key };
     };
     if (await idempotencyStore.claim(db, scope, key, requestHash, nodeId)) return claimed();
-    const prior = await idempotencyStore.get(db, scope, key);
-    if (!prior) throw new DomainError("idempotency_in_flight", "The same request is still in progress; retry shortly");
-    if (prior.request_hash !== requestHash) {
-      throw new DomainError("idempotency_key_reused", "This Idempotency-Key was used with a different request");
+    // A duplicate of a request still running (a client retry racing its own first attempt, or
+    // a retry after the node serving it died) waits for the outcome instead of failing.
+    const deadline = Date.now() + WAIT_FOR_OUTCOME_MS;
+    for (;;) {
+      const prior = await idempotencyStore.get(db, scope, key);
+      if (!prior) {
+        // Released (the first attempt failed with a 5xx): this one runs it.
+        if (await idempotencyStore.claim(db, scope, key, requestHash, nodeId)) return claimed();
+        continue;
+      }
+      if (prior.request_hash !== requestHash) {
+        throw new DomainError("idempotency_key_reused", "This Idempotency-Key was used with a different request");
+      }
+      if (prior.state === "done" && prior.status_code !== null) {
+        return reply
+          .code(prior.status_code)
+          .header("idempotent-replayed", "true")
+          .type(prior.response_type ?? "application/json")
+          .send(prior.response_body ?? "");
+      }
+      if (prior.holder_dead) {
+        // The node serving it died before anything committed: this retry runs it instead.
+        if (!prior.effect_committed && (await idempotencyStore.takeOver(db, scope, key, requestHash, nodeId))) return claimed();
+        if (prior.effect_committed) {
+          throw new DomainError("idempotency_in_flight", "The request was applied but the node serving it stopped before answering; read the resource instead of retrying");
+        }
+      }
+      if (Date.now() > deadline) {
+        void reply.header("retry-after", "1");
+        throw new DomainError("idempotency_in_flight", "The same request is still in progress; retry shortly");
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    if (prior.state === "in_flight" || prior.status_code === null) {
-      // The node serving it died before anything committed: this retry runs it instead.
-      if (prior.holder_dead && !prior.effect_committed && (await idempotencyStore.takeOver(db, scope, key, requestHash, nodeId))) return claimed();
-      throw new DomainError(
-        "idempotency_in_flight",
-        prior.holder_dead
-          ? "The request was applied but the node serving it stopped before answering; read the resource instead of retrying"
-          : "The same request is still in progress; retry shortly",
-      );
-    }
-    return reply
-      .code(prior.status_code)
-      .header("idempotent-replayed", "true")
-      .type(prior.response_type ?? "application/json")
-      .send(prior.response_body ?? "");
   });
 
   app.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
