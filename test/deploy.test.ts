@@ -428,8 +428,12 @@ describe("nginx/plinth.conf", () => {
     for (const d of nginx.filter((x) => x.name === "proxy_cache")) expect(caches).toContain(d.args[0]);
   });
 
-  it("retries only idempotent requests and upgrades WebSockets on the events route", () => {
-    for (const d of nginx.filter((x) => x.name === "proxy_next_upstream")) expect(d.args).not.toContain("non_idempotent");
+  it("retries only idempotent requests (or POSTs with an Idempotency-Key) and upgrades WebSockets on the events route", () => {
+    // A POST is retried on another node only in the internal location reached with an Idempotency-Key.
+    for (const d of nginx.filter((x) => x.name === "proxy_next_upstream" && !inCtx(x, /^location \/__idempotent\/$/))) expect(d.args).not.toContain("non_idempotent");
+    const keyed = nginx.filter((d) => inCtx(d, /^location \/__idempotent\/$/));
+    expect(keyed.some((d) => d.name === "internal")).toBe(true);
+    expect(nginxText).toMatch(/if \(\$http_idempotency_key\) \{ rewrite \^ \/__idempotent\$uri last; \}/);
     expect(nginxText).toMatch(/map\s+\$http_upgrade\s+\$\w+/);
     const events = nginx.filter((d) => inCtx(d, /^location = \/api\/v1\/events$/));
     expect(events.find((d) => d.name === "proxy_set_header" && d.args[0] === "Upgrade")?.args[1]).toBe("$http_upgrade");
