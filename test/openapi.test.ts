@@ -11,6 +11,7 @@ import { apiRoutes, openApiPath, pathParams, routeLabel } from "./routes.js";
 /** POST routes that take no body at all; any other POST must document one. */
 const BODYLESS_POSTS = new Set([
   "POST /api/v1/auth/logout",
+  "POST /api/v1/admin/backups",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/archive",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/restore",
 ]);

@@ -4,6 +4,8 @@ import type { Platform } from "../platform/index.js";
 import { registerApprovalRoutes } from "./approvals/routes.js";
 import { ApprovalsService } from "./approvals/service.js";
 import { registerAuthRoutes } from "./auth/routes.js";
+import { registerBackupRoutes } from "./backups/routes.js";
+import { BackupsService } from "./backups/service.js";
 import { AuthService } from "./auth/service.js";
 import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
@@ -23,7 +25,8 @@ export function createServices(p: Platform) {
   const approvals = new ApprovalsService(p, orgs, projects);
   tasks.useApprovals(approvals);
   const planning = createPlanning(p, orgs, projects, tasks);
-  return { orgs, auth, projects, tasks, approvals, planning };
+  const backups = new BackupsService(p);
+  return { orgs, auth, projects, tasks, approvals, planning, backups };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -36,4 +39,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerWebRoutes(app);
   registerApprovalRoutes(app, s.approvals);
   registerPlanningRoutes(app, s.planning);
+  registerBackupRoutes(app, s.backups);
 }
