@@ -40,6 +40,10 @@ describe("backups taken by the server", () => {
     expect(listed.body.items).toHaveLength(1);
     expect(listed.body.items[0]).toMatchObject({ name: started.body.name, status: "complete", mode: testMode === "pglite" ? "embedded" : "postgres", error: null });
     expect(listed.body.items[0].rows).toBeGreaterThanOrEqual(2);
+    // A retrying script does not get snapshot after snapshot (each pauses an embedded instance).
+    const soon = await call(t, "POST", "/api/v1/admin/backups", { token: admin.token });
+    expect(soon.status).toBe(409);
+    expect(soon.body.detail).toMatch(new RegExp(`${started.body.name as string} finished \\d+ s ago`));
   });
 
   it("backs up when the newest backup is older than the interval, keeps the newest PLINTH_BACKUP_KEEP, and exports when it last succeeded", async () => {

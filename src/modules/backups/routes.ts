@@ -12,7 +12,7 @@ export function registerBackupRoutes(app: App, backups: BackupsService): void {
     {
       schema: {
         tags,
-        summary: "Start a backup of this instance in the background (instance admin); list to follow it",
+        summary: "Start a backup of this instance in the background (instance admin); 409 while one runs or within a minute of the last",
         response: { 202: Backup, ...errorResponses(403, 409) },
       },
     },

@@ -13,6 +13,8 @@ import type { Platform } from "../../platform/index.js";
 const SCHEDULE_LOCK = 72_640_033;
 /** A failing schedule (disk full, no pg_dump) retries this often rather than every tick. */
 const RETRY_AFTER_FAILURE_MS = 15 * 60_000;
+/** An embedded snapshot pauses every request: back-to-back requests (a retrying script) get the last one. */
+const ON_REQUEST_MIN_GAP_MS = 60_000;
 
 export interface BackupView {
   name: string;
@@ -40,6 +42,7 @@ export type ScheduleOutcome = "off" | "busy" | "not_due" | "locked" | "done" | "
 export class BackupsService {
   private running: { attempt: Attempt; done: Promise<void> } | undefined;
   private lastFailure: Attempt | undefined;
+  private lastSuccess: { name: string; at: number } | undefined;
 
   constructor(private readonly p: Platform) {}
 
@@ -51,6 +54,10 @@ export class BackupsService {
   start(actor: Actor): BackupView {
     assertInstanceAdmin(actor);
     if (this.running) throw new DomainError("conflict", `A backup is already running (${this.running.attempt.name}, started ${this.running.attempt.startedAt})`);
+    const sinceLast = this.lastSuccess ? Date.now() - this.lastSuccess.at : Infinity;
+    if (sinceLast < ON_REQUEST_MIN_GAP_MS) {
+      throw new DomainError("conflict", `${this.lastSuccess!.name} finished ${Math.round(sinceLast / 1000)} s ago; start another after a minute`);
+    }
     return this.attemptView(this.launch("api").attempt, "running");
   }
 
@@ -117,6 +124,7 @@ export class BackupsService {
     const done = createBackup({ config, db, trigger, onName: (name) => (attempt.name = name) })
       .then(({ folder, manifest }) => {
         this.lastFailure = undefined;
+        this.lastSuccess = { name: manifest.name, at: Date.now() };
         const removed = pruneBackups(config.backupDir, config.backupKeep);
         log.info({ folder, trigger, ms: Date.now() - started, tables: Object.keys(manifest.tables).length, pruned: removed }, "backup complete");
       })

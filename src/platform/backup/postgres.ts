@@ -24,7 +24,9 @@ const queryable = (c: pg.Client): Queryable => ({
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: "plinth-backup", connectionTimeoutMillis: 10_000 });
   client.on("error", () => undefined);
-  await client.connect();
+  await client.connect().catch((err: unknown) => {
+    throw new BackupError(`cannot connect to database ${new URL(url).pathname.slice(1)} on ${new URL(url).host}: ${err instanceof Error ? err.message : String(err)}`);
+  });
   try {
     return await fn(client);
   } finally {
