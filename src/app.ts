@@ -13,6 +13,7 @@ import { createServices, registerModuleRoutes, type Services } from "./modules/i
 import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
 import { startApprovalScheduler } from "./modules/approvals/scheduler.js";
+import { startBackupScheduler } from "./modules/backups/scheduler.js";
 import { startRecurrenceScheduler } from "./modules/planning/recurrence/scheduler.js";
 import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   built.platform = platform;
   const services = createServices(platform);
   services.approvals.registerMetrics(metrics.registry);
+  services.backups.registerMetrics(metrics.registry);
   let draining = false;
   const registered: { method: string; route: RouteOptions }[] = [];
 
@@ -153,6 +155,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   // Timeouts are kept in the database; any node with the cron role may fire them (claims are row-locked).
   const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
   const stopRecurrenceScheduler = config.roles.includes("cron") ? startRecurrenceScheduler(services.planning.recurrences, platform) : undefined;
+  const stopBackupScheduler = config.roles.includes("cron") ? startBackupScheduler(services.backups, platform) : undefined;
 
   // Any number of worker nodes share the outbox and the jobs (row locks / BullMQ), so none is special.
   if (config.roles.includes("worker")) {
@@ -163,6 +166,9 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   app.addHook("onClose", async () => {
     await stopApprovalScheduler?.();
     await stopRecurrenceScheduler?.();
+    await stopBackupScheduler?.();
+    // A backup in progress finishes before the database closes under it.
+    await services.backups.settle();
     metrics.stop();
     await platform.close();
   });

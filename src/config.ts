@@ -2,6 +2,8 @@
 // The environment is parsed once at start-up; a wrong value stops the process
 // with one line naming the variable. Nothing else reads process.env.
 
+import { join } from "node:path";
+
 type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum" | "roles";
 
 export const ROLES = ["api", "worker", "realtime", "cron"] as const;
@@ -41,6 +43,9 @@ export const settings = [
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
   { env: "PLINTH_OUTBOX_RETENTION_HOURS", kind: "int", default: "72", min: 1, max: 8760, description: "How long published events stay for WebSocket replay and audit of deliveries" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
+  { env: "PLINTH_BACKUP_DIR", kind: "string", description: "Where `plinth backup` and scheduled backups go (default PLINTH_DATA_DIR/backups)" },
+  { env: "PLINTH_BACKUP_CRON_HOURS", kind: "int", min: 0, max: 8760, description: "Hours between scheduled backups on cron nodes; 0 = off (default 24 embedded, 0 with DATABASE_URL)" },
+  { env: "PLINTH_BACKUP_KEEP", kind: "int", default: "7", min: 1, max: 10_000, description: "Scheduled backups keep this many newest backups in PLINTH_BACKUP_DIR" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -66,6 +71,10 @@ export interface Config {
   shutdownGraceMs: number;
   outboxRetentionHours: number;
   logLevel: string;
+  backupDir: string;
+  /** 0 = no scheduled backups. */
+  backupCronHours: number;
+  backupKeep: number;
 }
 
 export class ConfigError extends Error {}
@@ -122,12 +131,14 @@ export function loadConfig(env: Env = process.env): Config {
     v.set(s.env, given === undefined ? undefined : parseValue(s, given));
   }
   const port = v.get("PORT") as number;
+  const dataDir = v.get("PLINTH_DATA_DIR") as string;
+  const databaseUrl = v.get("DATABASE_URL") as string | undefined;
   return {
     roles: v.get("PLINTH_ROLES") as Role[],
     port,
     host: v.get("HOST") as string,
-    dataDir: v.get("PLINTH_DATA_DIR") as string,
-    databaseUrl: v.get("DATABASE_URL") as string | undefined,
+    dataDir,
+    databaseUrl,
     databaseReadUrls: (v.get("DATABASE_READ_URLS") as string[] | undefined) ?? [],
     databasePoolSize: v.get("DATABASE_POOL_SIZE") as number,
     statementTimeoutMs: v.get("DATABASE_STATEMENT_TIMEOUT_MS") as number,
@@ -145,6 +156,11 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
     outboxRetentionHours: v.get("PLINTH_OUTBOX_RETENTION_HOURS") as number,
     logLevel: v.get("LOG_LEVEL") as string,
+    backupDir: (v.get("PLINTH_BACKUP_DIR") as string | undefined) ?? join(dataDir, "backups"),
+    // Embedded installs rarely have any other backup, so they get a daily one; a PostgreSQL
+    // deployment is expected to archive WAL (docs/backup.md) and opts in explicitly.
+    backupCronHours: (v.get("PLINTH_BACKUP_CRON_HOURS") as number | undefined) ?? (databaseUrl ? 0 : 24),
+    backupKeep: v.get("PLINTH_BACKUP_KEEP") as number,
   };
 }
 

@@ -2,6 +2,8 @@
 import { parseArgs } from "node:util";
 import { buildApp } from "./app.js";
 import { ConfigError, describeConfig, loadConfig, type Config } from "./config.js";
+import { BackupError, createBackup, restoreBackup } from "./platform/backup/index.js";
+import { DataDirLockedError, lockDataDir } from "./platform/db/datadir-lock.js";
 import { openDatabase } from "./platform/db/index.js";
 import { migrate } from "./platform/db/migrate.js";
 import { seedDemo } from "./seed/demo.js";
@@ -15,8 +17,46 @@ Commands:
   create-admin --email E --name N --password P
                                             create (or promote) an instance admin
   seed-demo                                 create a demo organization with users, projects and tasks
+  backup [--out DIR]                        back up the database and local files into
+                                            DIR (default PLINTH_BACKUP_DIR)/plinth-backup-<time>/
+  restore --from PATH [--force]             verify a backup, replace the database with it, migrate
+                                            (--force: the target already holds data)
   config                                    print every setting and its current value (secrets masked)
+
+Backups, schedules and point-in-time recovery: docs/backup.md
 `;
+
+/** Commands that open the database; in embedded mode they take the data folder for themselves. */
+const OPENS_DATABASE = new Set(["serve", "migrate", "create-admin", "seed-demo", "backup", "restore"]);
+
+const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+async function backup(config: Config, out: string | undefined): Promise<void> {
+  const started = Date.now();
+  const { folder, manifest } = await createBackup({ config, trigger: "cli", ...(out ? { outDir: out } : {}) });
+  const tables = Object.values(manifest.tables);
+  const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
+  const files = manifest.files.length - 1;
+  process.stdout.write(
+    `backup complete: ${folder}\n  ${manifest.mode}, ${tables.length} tables, ${tables.reduce((s, t) => s + t.rows, 0)} rows, ` +
+      `${files} local files, ${megabytes(bytes)}, schema ${manifest.migrations.at(-1) ?? "empty"}, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+}
+
+async function restore(config: Config, from: string | undefined, force: boolean): Promise<void> {
+  if (!from) throw new ConfigError("restore needs --from PATH (a plinth-backup-... folder)");
+  const started = Date.now();
+  const result = await restoreBackup(config, from, { force });
+  // A backup from older code gets the migrations added since.
+  const db = await openDatabase(config);
+  const applied = await migrate(db).finally(() => db.close());
+  const lines = [
+    `restored ${result.manifest.name} (${result.manifest.mode}, taken ${result.manifest.createdAt}): ${Object.keys(result.manifest.tables).length} tables verified against the manifest`,
+    ...result.movedAside.map((p) => `  kept the replaced data in ${p}`),
+    `  ${applied.length ? `migrations applied: ${applied.join(", ")}` : "schema is up to date"}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
 
 async function serve(config: Config): Promise<void> {
   const started = Date.now();
@@ -85,6 +125,9 @@ async function main(): Promise<void> {
       email: { type: "string" },
       name: { type: "string" },
       password: { type: "string" },
+      out: { type: "string" },
+      from: { type: "string" },
+      force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -99,6 +142,8 @@ async function main(): Promise<void> {
   }
   // --roles is the command-line spelling of PLINTH_ROLES, validated the same way.
   const config = loadConfig(values.roles === undefined ? process.env : { ...process.env, PLINTH_ROLES: values.roles });
+  // PGlite does not notice a second process on its files; the lock file does (released at exit).
+  if (!config.databaseUrl && OPENS_DATABASE.has(command)) lockDataDir(config.dataDir, `plinth ${command}`);
   switch (command) {
     case "serve":
       await serve(config);
@@ -125,6 +170,12 @@ async function main(): Promise<void> {
       process.stdout.write(summary + "\n");
       return;
     }
+    case "backup":
+      await backup(config, values.out);
+      return;
+    case "restore":
+      await restore(config, values.from, values.force === true);
+      return;
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
       process.exitCode = 2;
@@ -134,6 +185,8 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`plinth: configuration error: ${err.message}\n`);
+  } else if (err instanceof BackupError || err instanceof DataDirLockedError) {
+    process.stderr.write(`plinth: ${err.message}\n`);
   } else {
     process.stderr.write(`plinth: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { buildApp, type BuiltApp } from "../src/app.js";
@@ -24,7 +26,11 @@ async function isolatedDatabase(): Promise<{ url?: string; drop: () => Promise<v
 /** Builds the real app (same code as production) on an isolated database. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await isolatedDatabase();
+  // Backups (an instance admin may start one, e.g. the fuzzer) land here, never in ./data.
+  const dataDir = mkdtempSync(join(tmpdir(), "plinth-app-"));
   const config = loadConfig({
+    PLINTH_DATA_DIR: dataDir,
+    PLINTH_BACKUP_CRON_HOURS: "0",
     PLINTH_OPEN_SIGNUP: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     PLINTH_LOGIN_MAX_ATTEMPTS: "1000",
@@ -46,6 +52,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     close: async () => {
       await built.app.close();
       await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

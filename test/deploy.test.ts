@@ -45,7 +45,6 @@ const PENDING_METRICS: Record<string, string> = {
   plinth_db_replica_lag_seconds: "issue 7 item 1 (read/write splitting)",
   plinth_db_replica_in_rotation: "issue 7 item 1 (read/write splitting)",
   plinth_cache_requests_total: "issue 7 item 2 (caching)",
-  plinth_backup_last_success_timestamp_seconds: "issue 7 item 4 (backups)",
 };
 
 /** Routes the load balancers already know about, implemented elsewhere; same rule as PENDING_METRICS. */

@@ -12,6 +12,7 @@ import { apiRoutes, openApiPath, pathParams, routeLabel } from "./routes.js";
 const BODYLESS_POSTS = new Set([
   "POST /api/v1/auth/logout",
   "POST /api/v1/admin/jobs/:jobId/retry",
+  "POST /api/v1/admin/backups",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/archive",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/restore",
 ]);

@@ -6,6 +6,8 @@ import { AdminJobsService } from "./admin/service.js";
 import { registerApprovalRoutes } from "./approvals/routes.js";
 import { ApprovalsService } from "./approvals/service.js";
 import { registerAuthRoutes } from "./auth/routes.js";
+import { registerBackupRoutes } from "./backups/routes.js";
+import { BackupsService } from "./backups/service.js";
 import { AuthService } from "./auth/service.js";
 import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
@@ -26,7 +28,8 @@ export function createServices(p: Platform) {
   tasks.useApprovals(approvals);
   const planning = createPlanning(p, orgs, projects, tasks);
   const adminJobs = new AdminJobsService(p.jobs);
-  return { orgs, auth, projects, tasks, approvals, planning, adminJobs };
+  const backups = new BackupsService(p);
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -40,4 +43,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerApprovalRoutes(app, s.approvals);
   registerPlanningRoutes(app, s.planning);
   registerAdminRoutes(app, s.adminJobs);
+  registerBackupRoutes(app, s.backups);
 }
