@@ -40,6 +40,8 @@ export const settings = [
   { env: "PLINTH_LOGIN_WINDOW_SECONDS", kind: "int", default: "900", min: 1, max: 86_400, description: "Window of the login rate limit" },
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
+  { env: "DATABASE_REPLICA_MAX_LAG_MS", kind: "int", default: "1000", min: 0, max: 3_600_000, description: "A read replica further behind than this leaves the rotation until it catches up" },
+  { env: "PLINTH_READ_YOUR_WRITES_MS", kind: "int", default: "3000", min: 0, max: 600_000, description: "After a write, its author reads from the primary this long (or until replicas have replayed it)" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -64,6 +66,8 @@ export interface Config {
   loginWindowSeconds: number;
   shutdownGraceMs: number;
   logLevel: string;
+  replicaMaxLagMs: number;
+  readYourWritesMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -142,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: v.get("PLINTH_LOGIN_WINDOW_SECONDS") as number,
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
     logLevel: v.get("LOG_LEVEL") as string,
+    replicaMaxLagMs: v.get("DATABASE_REPLICA_MAX_LAG_MS") as number,
+    readYourWritesMs: v.get("PLINTH_READ_YOUR_WRITES_MS") as number,
   };
 }
 

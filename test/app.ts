@@ -21,9 +21,13 @@ async function isolatedDatabase(): Promise<{ url?: string; drop: () => Promise<v
   return createScratchDatabase();
 }
 
-/** Builds the real app (same code as production) on an isolated database. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Builds the real app (same code as production) on an isolated database. `env` may be a
+ * function of the per-file database URL (postgres mode), e.g. to name it as a read replica.
+ */
+export async function createTestApp(envOrFn: Record<string, string> | ((databaseUrl: string | undefined) => Record<string, string>) = {}): Promise<TestApp> {
   const db = await isolatedDatabase();
+  const env = typeof envOrFn === "function" ? envOrFn(db.url) : envOrFn;
   const config = loadConfig({
     PLINTH_OPEN_SIGNUP: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",

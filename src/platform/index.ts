@@ -2,11 +2,14 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { RedisBus, MemoryBus, type Bus } from "./bus.js";
 import { MemoryCache, RedisCache, type Cache } from "./cache.js";
+import { CacheInvalidation } from "./cache-invalidation.js";
 import { openDatabase, type Database } from "./db/index.js";
 import { migrate } from "./db/migrate.js";
 import type { Logger } from "./logger.js";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./ratelimit.js";
+import { CacheWriteMarks } from "./read-your-writes.js";
 import { connectRedis } from "./redis.js";
+import { CacheStats, VersionedCache } from "./versioned-cache.js";
 
 /** The adapters a service may use; embedded and cluster modes differ only here. */
 export interface Platform {
@@ -14,6 +17,8 @@ export interface Platform {
   log: Logger;
   db: Database;
   cache: Cache;
+  /** Hot reads cached under generations that domain events replace (platform/versioned-cache.ts). */
+  hotCache: VersionedCache;
   bus: Bus;
   rateLimits: RateLimitStore;
   redis: Redis | undefined;
@@ -24,21 +29,23 @@ export interface PlatformOverrides {
   db?: Database;
 }
 
-export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
-  const db = overrides.db ?? (await openDatabase(config));
-  const applied = await migrate(db);
-  if (applied.length > 0) log.info({ applied }, "migrations applied");
+interface Adapters {
+  cache: Cache;
+  bus: Bus;
+  rateLimits: RateLimitStore;
+  redis: Redis | undefined;
+  closeAdapters(): Promise<void>;
+}
 
+/** In-process adapters without REDIS_URL; Redis-backed ones (shared by every node) with it. */
+function openAdapters(config: Config, log: Logger): Adapters {
   if (!config.redisUrl) {
     return {
-      config,
-      log,
-      db,
       cache: new MemoryCache(),
       bus: new MemoryBus(),
       rateLimits: new MemoryRateLimitStore(),
       redis: undefined,
-      close: () => db.close(),
+      closeAdapters: () => Promise.resolve(),
     };
   }
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
@@ -48,17 +55,50 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
   sub.on("error", (err: Error) => log.warn({ err: err.message }, "redis subscriber error"));
   const bus = new RedisBus(redis, sub, log);
   return {
-    config,
-    log,
-    db,
     cache: new RedisCache(redis, log),
     bus,
     rateLimits: new RedisRateLimitStore(redis, log),
     redis,
-    close: async () => {
+    closeAdapters: async () => {
       await bus.close();
       redis.disconnect();
       sub.disconnect();
+    },
+  };
+}
+
+export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+  const adapters = openAdapters(config, log);
+  const closeAdapters = () => adapters.closeAdapters();
+  let db: Database;
+  try {
+    db = overrides.db ?? (await openDatabase(config, { writeMarks: new CacheWriteMarks(adapters.cache) }));
+  } catch (err) {
+    await closeAdapters();
+    throw err;
+  }
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) log.info({ applied }, "migrations applied");
+  } catch (err) {
+    await closeAdapters();
+    if (!overrides.db) await db.close();
+    throw err;
+  }
+  const hotCache = new VersionedCache(adapters.cache, new CacheStats());
+  const stopInvalidation = await new CacheInvalidation(hotCache).start(db, adapters.bus, log);
+  return {
+    config,
+    log,
+    db,
+    hotCache,
+    cache: adapters.cache,
+    bus: adapters.bus,
+    rateLimits: adapters.rateLimits,
+    redis: adapters.redis,
+    close: async () => {
+      await stopInvalidation();
+      await closeAdapters();
       await db.close();
     },
   };
