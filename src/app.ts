@@ -39,6 +39,7 @@ export interface RegisteredRoute {
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const storable = (s: string): boolean => !s.includes("\0") && (s as string & { isWellFormed(): boolean }).isWellFormed();
 
@@ -66,6 +67,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   const metrics = createMetrics(
     () => built.platform?.db,
     () => built.platform?.jobs,
+    () => built.platform?.hotCache.stats,
   );
   const platform = await createPlatform(config, log, { ...opts, observer: metrics.platformObserver });
   built.platform = platform;
@@ -134,6 +136,13 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   // While draining, a kept-alive connection would hold close() open until its timeout: close it after this response.
   app.addHook("onSend", async (_req, reply, payload) => {
     if (draining) void reply.header("connection", "close");
+    return payload;
+  });
+  // Read-your-writes: once an authenticated change is answered, its author's reads avoid replicas
+  // that may not have it yet. Marked before the answer leaves, so the next request sees the mark;
+  // a 4xx changed nothing (a 5xx may have committed first).
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (req.actor && !READ_METHODS.has(req.method) && (reply.statusCode < 400 || reply.statusCode >= 500)) await platform.db.noteWrite(req.actor);
     return payload;
   });
   app.addHook("onResponse", async (req, reply) => {

@@ -46,6 +46,8 @@ export const settings = [
   { env: "PLINTH_BACKUP_DIR", kind: "string", description: "Where `plinth backup` and scheduled backups go (default PLINTH_DATA_DIR/backups)" },
   { env: "PLINTH_BACKUP_CRON_HOURS", kind: "int", min: 0, max: 8760, description: "Hours between scheduled backups on cron nodes; 0 = off (default 24 embedded, 0 with DATABASE_URL)" },
   { env: "PLINTH_BACKUP_KEEP", kind: "int", default: "7", min: 1, max: 10_000, description: "Scheduled backups keep this many newest backups in PLINTH_BACKUP_DIR" },
+  { env: "DATABASE_REPLICA_MAX_LAG_MS", kind: "int", default: "1000", min: 0, max: 3_600_000, description: "A read replica further behind than this leaves the rotation until it catches up" },
+  { env: "PLINTH_READ_YOUR_WRITES_MS", kind: "int", default: "3000", min: 0, max: 600_000, description: "After a write, its author reads from the primary this long (or until replicas have replayed it)" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -75,6 +77,8 @@ export interface Config {
   /** 0 = no scheduled backups. */
   backupCronHours: number;
   backupKeep: number;
+  replicaMaxLagMs: number;
+  readYourWritesMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -161,6 +165,8 @@ export function loadConfig(env: Env = process.env): Config {
     // deployment is expected to archive WAL (docs/backup.md) and opts in explicitly.
     backupCronHours: (v.get("PLINTH_BACKUP_CRON_HOURS") as number | undefined) ?? (databaseUrl ? 0 : 24),
     backupKeep: v.get("PLINTH_BACKUP_KEEP") as number,
+    replicaMaxLagMs: v.get("DATABASE_REPLICA_MAX_LAG_MS") as number,
+    readYourWritesMs: v.get("PLINTH_READ_YOUR_WRITES_MS") as number,
   };
 }
 

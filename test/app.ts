@@ -23,11 +23,15 @@ async function isolatedDatabase(): Promise<{ url?: string; drop: () => Promise<v
   return createScratchDatabase();
 }
 
-/** Builds the real app (same code as production) on an isolated database. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Builds the real app (same code as production) on an isolated database. `env` may be a
+ * function of the per-file database URL (postgres mode), e.g. to name it as a read replica.
+ */
+export async function createTestApp(envOrFn: Record<string, string> | ((databaseUrl: string | undefined) => Record<string, string>) = {}): Promise<TestApp> {
   const db = await isolatedDatabase();
   // Backups (an instance admin may start one, e.g. the fuzzer) land here, never in ./data.
   const dataDir = mkdtempSync(join(tmpdir(), "plinth-app-"));
+  const env = typeof envOrFn === "function" ? envOrFn(db.url) : envOrFn;
   const config = loadConfig({
     PLINTH_DATA_DIR: dataDir,
     PLINTH_BACKUP_CRON_HOURS: "0",

@@ -4,7 +4,10 @@ import type { Logger } from "./logger.js";
 /** A best-effort key/value cache. Misses and Redis outages are never errors. */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /** Several keys in one round trip, in order; undefined when the cache cannot be reached at all. */
+  getMany(keys: readonly string[]): Promise<unknown[] | undefined>;
+  /** Resolves false when the value could not be stored (Redis away). */
+  set(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
   del(...keys: string[]): Promise<void>;
 }
 
@@ -19,27 +22,35 @@ export class MemoryCache implements Cache {
   constructor(private readonly maxEntries = 10_000) {}
 
   get<T>(key: string): Promise<T | undefined> {
-    const e = this.entries.get(key);
-    if (!e) return Promise.resolve(undefined);
-    if (e.expiresAt <= Date.now()) {
-      this.entries.delete(key);
-      return Promise.resolve(undefined);
-    }
-    return Promise.resolve(JSON.parse(e.value) as T);
+    return Promise.resolve(this.read(key) as T | undefined);
   }
 
-  set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
-    if (this.entries.size >= this.maxEntries) {
+  getMany(keys: readonly string[]): Promise<unknown[]> {
+    return Promise.resolve(keys.map((k) => this.read(k)));
+  }
+
+  set(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
+    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(key, { value: JSON.stringify(value), expiresAt: Date.now() + ttlSeconds * 1000 });
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   del(...keys: string[]): Promise<void> {
     for (const k of keys) this.entries.delete(k);
     return Promise.resolve();
+  }
+
+  private read(key: string): unknown {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return JSON.parse(e.value) as unknown;
   }
 }
 
@@ -71,12 +82,25 @@ export class RedisCache implements Cache {
     }
   }
 
-  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+  async getMany(keys: readonly string[]): Promise<unknown[] | undefined> {
+    if (keys.length === 0) return [];
+    try {
+      const values = await this.redis.mget(...keys.map((k) => `cache:${k}`));
+      return values.map((v, i) => (v === null || this.undeleted.has(keys[i]!) ? undefined : (JSON.parse(v) as unknown)));
+    } catch (err) {
+      this.log.warn({ err }, "cache get failed");
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
     try {
       await this.redis.set(`cache:${key}`, JSON.stringify(value), "EX", ttlSeconds);
       this.undeleted.delete(key);
+      return true;
     } catch (err) {
       this.log.warn({ err }, "cache set failed");
+      return false;
     }
   }
 

@@ -1,18 +1,21 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { RedisBus, MemoryBus, type Bus } from "./bus.js";
 import { MemoryCache, RedisCache, type Cache } from "./cache.js";
-import { randomUUID } from "node:crypto";
+import { CacheInvalidation } from "./cache-invalidation.js";
 import { openDatabase, type Database, type Tx } from "./db/index.js";
-import { startHeartbeat } from "./heartbeat.js";
 import { migrate } from "./db/migrate.js";
-import type { Logger } from "./logger.js";
-import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./ratelimit.js";
-import { connectRedis } from "./redis.js";
 import { OutboxRelay } from "./events/relay.js";
+import { startHeartbeat } from "./heartbeat.js";
 import { createJobQueue, type JobObserver, type JobQueue } from "./jobs/index.js";
 import { noObserver } from "./jobs/observer.js";
-import { observeCommits, type CommitListener } from "./outbox.js";
+import type { Logger } from "./logger.js";
+import { withBeforeCommit } from "./outbox.js";
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./ratelimit.js";
+import { CacheWriteMarks } from "./read-your-writes.js";
+import { connectRedis } from "./redis.js";
+import { CacheStats, VersionedCache } from "./versioned-cache.js";
 
 /** The adapters a service may use; embedded and cluster modes differ only here. */
 export interface Platform {
@@ -20,13 +23,14 @@ export interface Platform {
   log: Logger;
   db: Database;
   cache: Cache;
+  /** Hot reads cached under generations that domain events replace (platform/versioned-cache.ts). */
+  hotCache: VersionedCache;
   bus: Bus;
   rateLimits: RateLimitStore;
   redis: Redis | undefined;
   jobs: JobQueue;
   relay: OutboxRelay;
-  /** Hears the events of each committed transaction on this node (relay kick, cache invalidation). */
-  onCommit(listener: CommitListener): void;
+  /** Runs last inside every transaction, before commit (e.g. marking an idempotent request applied). */
   beforeCommit(hook: (tx: Tx) => Promise<void>): void;
   /** This process, for claims that must be released when it dies (see heartbeat.ts). */
   nodeId: string;
@@ -44,43 +48,23 @@ export interface PlatformOverrides {
   observer?: PlatformObserver;
 }
 
-export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
-  const raw = overrides.db ?? (await openDatabase(config));
-  const applied = await migrate(raw);
-  if (applied.length > 0) log.info({ applied }, "migrations applied");
-  const { db, onCommit, beforeCommit } = observeCommits(raw);
-  const nodeId = randomUUID();
-  const stopHeartbeat = await startHeartbeat(db, nodeId, log);
-  const observer = overrides.observer ?? { jobs: noObserver, outboxPublished: () => undefined };
-  const jobs = createJobQueue(config, db, log, observer.jobs);
-  const events = (bus: Bus) => {
-    const relay = new OutboxRelay(db, bus, jobs, log, { retentionHours: config.outboxRetentionHours }, observer.outboxPublished);
-    onCommit(() => relay.kick());
-    return relay;
-  };
+interface Adapters {
+  cache: Cache;
+  bus: Bus;
+  rateLimits: RateLimitStore;
+  redis: Redis | undefined;
+  closeAdapters(): Promise<void>;
+}
 
+/** In-process adapters without REDIS_URL; Redis-backed ones (shared by every node) with it. */
+function openAdapters(config: Config, log: Logger): Adapters {
   if (!config.redisUrl) {
-    const bus = new MemoryBus();
-    const relay = events(bus);
     return {
-      config,
-      log,
-      db,
       cache: new MemoryCache(),
-      bus,
+      bus: new MemoryBus(),
       rateLimits: new MemoryRateLimitStore(),
       redis: undefined,
-      jobs,
-      relay,
-      onCommit,
-      beforeCommit,
-      nodeId,
-      close: async () => {
-        await relay.stop();
-        await jobs.close();
-        await stopHeartbeat();
-        await db.close();
-      },
+      closeAdapters: () => Promise.resolve(),
     };
   }
   const redis = connectRedis(config.redisUrl, config.redisKeyPrefix);
@@ -89,27 +73,69 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
   redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis error"));
   sub.on("error", (err: Error) => log.warn({ err: err.message }, "redis subscriber error"));
   const bus = new RedisBus(redis, sub, log);
-  const relay = events(bus);
   return {
-    config,
-    log,
-    db,
     cache: new RedisCache(redis, log),
     bus,
     rateLimits: new RedisRateLimitStore(redis, log),
     redis,
+    closeAdapters: async () => {
+      await bus.close();
+      redis.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+export async function createPlatform(config: Config, log: Logger, overrides: PlatformOverrides = {}): Promise<Platform> {
+  const adapters = openAdapters(config, log);
+  const closeAdapters = () => adapters.closeAdapters();
+  let raw: Database;
+  try {
+    raw = overrides.db ?? (await openDatabase(config, { writeMarks: new CacheWriteMarks(adapters.cache) }));
+  } catch (err) {
+    await closeAdapters();
+    throw err;
+  }
+  try {
+    const applied = await migrate(raw);
+    if (applied.length > 0) log.info({ applied }, "migrations applied");
+  } catch (err) {
+    await closeAdapters();
+    if (!overrides.db) await raw.close();
+    throw err;
+  }
+  const { db, beforeCommit } = withBeforeCommit(raw);
+  const hotCache = new VersionedCache(adapters.cache, new CacheStats());
+  const stopInvalidation = await new CacheInvalidation(hotCache).start(db, adapters.bus, log);
+  const nodeId = randomUUID();
+  const stopHeartbeat = await startHeartbeat(db, nodeId, log);
+  const observer = overrides.observer ?? { jobs: noObserver, outboxPublished: () => undefined };
+  const jobs = createJobQueue(config, db, log, observer.jobs);
+  const relay = new OutboxRelay(db, adapters.bus, jobs, log, { retentionHours: config.outboxRetentionHours }, observer.outboxPublished);
+  // Publish right after a local commit instead of at the relay's next poll.
+  db.onCommit(() => {
+    relay.kick();
+    return Promise.resolve();
+  });
+  return {
+    config,
+    log,
+    db,
+    hotCache,
+    cache: adapters.cache,
+    bus: adapters.bus,
+    rateLimits: adapters.rateLimits,
+    redis: adapters.redis,
     jobs,
     relay,
-    onCommit,
     beforeCommit,
     nodeId,
     close: async () => {
       await relay.stop();
       await jobs.close();
       await stopHeartbeat();
-      await bus.close();
-      redis.disconnect();
-      sub.disconnect();
+      await stopInvalidation();
+      await closeAdapters();
       await db.close();
     },
   };

@@ -2,9 +2,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Database } from "./db/index.js";
 import type { JobQueue } from "./jobs/index.js";
+import type { CacheStats } from "./versioned-cache.js";
 
 /** Every metric Plinth exports, registered once per app (tests build many apps). */
-export function createMetrics(db: () => Database | undefined, jobs: () => JobQueue | undefined = () => undefined) {
+export function createMetrics(
+  db: () => Database | undefined,
+  jobs: () => JobQueue | undefined = () => undefined,
+  cacheStats: () => CacheStats | undefined = () => undefined,
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "plinth_process_" });
 
@@ -59,6 +64,54 @@ export function createMetrics(db: () => Database | undefined, jobs: () => JobQue
     outboxState ??= readOutbox().finally(() => setImmediate(() => (outboxState = undefined)));
     return outboxState;
   };
+  new Gauge({
+    name: "plinth_db_replica_lag_seconds",
+    help: "Replay lag of each read replica at its last probe (absent while unreachable: see plinth_db_replica_in_rotation)",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of db()?.replicaStatus() ?? []) if (Number.isFinite(r.lagSeconds)) this.set({ replica: r.name }, r.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: "plinth_db_replica_in_rotation",
+    help: "1 while a read replica serves reads, 0 while it is lagging or unreachable",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+    collect() {
+      for (const r of db()?.replicaStatus() ?? []) this.set({ replica: r.name }, r.inRotation ? 1 : 0);
+    },
+  });
+  // Cumulative counts kept by the database and the cache; copied into counters at scrape time.
+  new Counter({
+    name: "plinth_db_queries_total",
+    help: "Queries run, by the pool that served them (replica reads that failed count on the primary)",
+    labelNames: ["pool"] as const,
+    registers: [registry],
+    collect() {
+      const counts = db()?.queryCounts();
+      if (!counts) return;
+      this.reset();
+      this.inc({ pool: "primary" }, counts.primary);
+      this.inc({ pool: "replica" }, counts.replica);
+    },
+  });
+  new Counter({
+    name: "plinth_cache_requests_total",
+    help: "Hot-read cache lookups by cache and result (hit or miss; a bypassed cache misses)",
+    labelNames: ["cache", "result"] as const,
+    registers: [registry],
+    collect() {
+      const stats = cacheStats();
+      if (!stats) return;
+      this.reset();
+      for (const [cache, c] of stats.counts) {
+        this.inc({ cache, result: "hit" }, c.hit);
+        this.inc({ cache, result: "miss" }, c.miss);
+      }
+    },
+  });
   const outboxPending = new Gauge({
     name: "plinth_outbox_pending_events",
     help: "Outbox events not yet published",

@@ -8,10 +8,11 @@ export interface DomainEvent {
   data: Record<string, unknown>;
 }
 
-// Events written by each open transaction, for the after-commit listeners (see observeCommits).
-const written = new WeakMap<Tx, DomainEvent[]>();
-
-/** Writes events in the caller's transaction; the relay publishes them after commit. */
+/**
+ * Writes events in the caller's transaction; the relay publishes them after commit. The
+ * transaction also hands them to its commit listeners (relay kick, the writer's own cache
+ * invalidation).
+ */
 export async function emitEvents(tx: Tx, actorId: string | null, events: DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
   await tx.query(
@@ -26,46 +27,21 @@ export async function emitEvents(tx: Tx, actorId: string | null, events: DomainE
       events.map(() => actorId),
     ],
   );
-  const list = written.get(tx);
-  if (list) list.push(...events);
-  else written.set(tx, [...events]);
+  for (const e of events) tx.emitted.push({ type: e.type, orgId: e.orgId, projectId: e.projectId ?? null, data: e.data, actorId });
 }
 
-export type CommitListener = (events: readonly DomainEvent[]) => void;
-
 /**
- * Wraps a database so listeners hear, right after commit, which events a transaction wrote:
- * the relay publishes at once instead of at its next poll, and this node's caches drop what
- * the write changed before the writer reads again. Never called for a rolled-back transaction.
+ * Wraps a database so hooks run last inside every transaction, before its commit: a request's
+ * Idempotency-Key is marked applied atomically with the write it made.
  */
-export function observeCommits(db: Database): {
-  db: Database;
-  onCommit: (listener: CommitListener) => void;
-  /** Runs last inside every transaction, before commit (e.g. marking an idempotent request applied). */
-  beforeCommit: (hook: (tx: Tx) => Promise<void>) => void;
-} {
-  const listeners: CommitListener[] = [];
+export function withBeforeCommit(db: Database): { db: Database; beforeCommit: (hook: (tx: Tx) => Promise<void>) => void } {
   const hooks: ((tx: Tx) => Promise<void>)[] = [];
-  const observed: Database = Object.create(db) as Database;
-  observed.tx = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
-    let inner: Tx | undefined;
-    const result = await db.tx(async (tx) => {
-      inner = tx;
-      const r = await fn(tx);
+  const wrapped: Database = Object.create(db) as Database;
+  wrapped.tx = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+    db.tx(async (tx) => {
+      const result = await fn(tx);
       for (const h of hooks) await h(tx);
-      return r;
+      return result;
     });
-    const events = inner && written.get(inner);
-    if (events) {
-      for (const l of listeners) {
-        try {
-          l(events);
-        } catch {
-          // A listener is an optimization (earlier publish, fresher cache); the write has committed.
-        }
-      }
-    }
-    return result;
-  };
-  return { db: observed, onCommit: (l) => listeners.push(l), beforeCommit: (h) => hooks.push(h) };
+  return { db: wrapped, beforeCommit: (h) => hooks.push(h) };
 }

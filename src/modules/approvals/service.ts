@@ -219,7 +219,7 @@ export class ApprovalsService {
     const c = decodeCursor(q.cursor, 2);
     if (c && !(typeof c[0] === "string" && !Number.isNaN(Date.parse(c[0])) && typeof c[1] === "string" && isUuid(c[1]))) throw invalid("query.cursor", "is not a valid cursor");
     const after = c ? { at: String(c[0]), id: String(c[1]) } : null;
-    const rows = await boxPage(this.p.db, q.box, actor.userId, q.orgId ?? null, after, q.limit + 1);
+    const rows = await boxPage(this.p.db.readFor(actor), q.box, actor.userId, q.orgId ?? null, after, q.limit + 1);
     return pageOf(rows, q.limit, (r) => [r.sort_at, r.sort_id], boxItemView);
   }
 

@@ -116,6 +116,7 @@ export class AuthService {
     if (token.length > 200) return undefined;
     const tokenHash = hashSecret(token);
     const cached = await this.p.cache.get<AuthenticatedToken | null>(`token:${tokenHash}`);
+    this.p.hotCache.stats.count("session", cached !== undefined);
     if (cached !== undefined) return cached ?? undefined;
     const owner = await tokensRepo.ownerOf(this.p.db, tokenHash);
     const result = owner ? { userId: owner.user_id, isInstanceAdmin: owner.is_instance_admin, kind: owner.kind } : null;

@@ -2,9 +2,10 @@ import type { Actor, RequestMeta } from "../../platform/actor.js";
 import { cursorIs, decodeCursor, pageOf } from "../../platform/cursor.js";
 import type { Tx } from "../../platform/db/index.js";
 import { DomainError, invalid, notFound } from "../../platform/errors.js";
-import { hashSecret, newId, newSecret } from "../../platform/ids.js";
+import { hashSecret, isUuid, newId, newSecret } from "../../platform/ids.js";
 import type { Platform } from "../../platform/index.js";
 import { emitEvents } from "../../platform/outbox.js";
+import { cacheEntry, generation } from "../../platform/versioned-cache.js";
 import { diff } from "../../platform/diff.js";
 import { appendAudit } from "../audit/repository.js";
 import { assertMayGrant, assertOrgCan, lastOwner, type OrgAction, type OrgRole } from "./policy.js";
@@ -20,6 +21,10 @@ import {
 } from "./repository.js";
 
 const INVITATION_DAYS = 7;
+const ROLE_TTL_SECONDS = 60;
+
+const orgRoleEntry = (orgId: string, userId: string) =>
+  cacheEntry<{ role: OrgRole | null }>("org_role", `orole:${orgId}:${userId}`, [generation.org(orgId)], ROLE_TTL_SECONDS);
 
 export const toOrg = (o: OrgRow) => ({ id: o.id, name: o.name, slug: o.slug, createdAt: o.created_at, updatedAt: o.updated_at });
 export const toMember = (m: MemberRow) => ({
@@ -44,9 +49,18 @@ const toInvitation = (i: InvitationRow) => ({ id: i.id, email: i.email, role: i.
 export class OrgsService {
   constructor(private readonly p: Platform) {}
 
-  /** The caller's role in an org; not a member (or no such org) is a 404, never a 403. */
+  /**
+   * The caller's role in an org; not a member (or no such org) is a 404, never a 403.
+   * Cached under the org's generation, which every member.* and org.* event replaces.
+   */
   async roleIn(orgId: string, userId: string): Promise<OrgRole> {
-    const role = await membersRepo.roleOf(this.p.db, orgId, userId);
+    const entry = isUuid(orgId) ? orgRoleEntry(orgId, userId) : undefined;
+    const cached = entry && (await this.p.hotCache.snapshot([entry]));
+    let role = entry && cached?.get(entry)?.role;
+    if (role === undefined) {
+      role = (await membersRepo.roleOf(this.p.db, orgId, userId)) ?? null;
+      if (entry) cached?.put(entry, { role });
+    }
     if (!role) throw notFound("Organization");
     return role;
   }
@@ -92,7 +106,7 @@ export class OrgsService {
   }
 
   async mine(actor: Actor) {
-    return { items: await orgsRepo.membershipsOf(this.p.db, actor.userId), nextCursor: null };
+    return { items: await orgsRepo.membershipsOf(this.p.db.readFor(actor), actor.userId), nextCursor: null };
   }
 
   membershipsOf(userId: string) {
@@ -156,7 +170,7 @@ export class OrgsService {
   async listMembers(actor: Actor, orgId: string, q: { limit: number; cursor?: string }) {
     await this.authorize(actor, orgId, "members.read");
     const c = decodeCursor(q.cursor, 2, [cursorIs.text, cursorIs.uuid]);
-    const rows = await membersRepo.page(this.p.db, orgId, c ? { name: String(c[0]), id: String(c[1]) } : undefined, q.limit + 1);
+    const rows = await membersRepo.page(this.p.db.readFor(actor), orgId, c ? { name: String(c[0]), id: String(c[1]) } : undefined, q.limit + 1);
     return pageOf(rows, q.limit, (m) => [m.name, m.user_id], toMember);
   }
 
@@ -187,7 +201,6 @@ export class OrgsService {
       const changes = diff({ role: m.role, managerId: m.manager_id, departmentId: m.department_id }, { role, managerId, departmentId });
       await appendAudit(tx, actor, { orgId, action: "member.update", targetType: "user", targetId: userId, changes });
       await emitEvents(tx, actor.userId, [{ type: "member.updated", orgId, data: { userId, changes } }]);
-      await this.p.cache.del(`orgrole:${orgId}:${userId}`);
       return toMember({ ...m, role, manager_id: managerId, department_id: departmentId });
     });
   }
@@ -225,7 +238,7 @@ export class OrgsService {
 
   async listDepartments(actor: Actor, orgId: string) {
     await this.authorize(actor, orgId, "members.read");
-    return { items: (await departmentsRepo.list(this.p.db, orgId)).map(toDepartment), nextCursor: null };
+    return { items: (await departmentsRepo.list(this.p.db.readFor(actor), orgId)).map(toDepartment), nextCursor: null };
   }
 
   /** A manager must be a member, and the reporting line must not loop back to the user. */

@@ -1,4 +1,5 @@
 import type { Queryable, Tx } from "../../platform/db/index.js";
+import type { OrgRole } from "../orgs/policy.js";
 import type { ProjectRole } from "./policy.js";
 import type { Workflow } from "./workflow.js";
 
@@ -71,6 +72,16 @@ export const projectsRepo = {
 };
 
 export const projectMembersRepo = {
+  /** The user's org role and explicit project role in one statement; undefined when not in the org. */
+  async rolesOf(q: Queryable, projectId: string, orgId: string, userId: string): Promise<{ org_role: OrgRole; project_role: ProjectRole | null } | undefined> {
+    const r = await q.query<{ org_role: OrgRole; project_role: ProjectRole | null }>(
+      `select m.role as org_role, pm.role as project_role from org_members m
+         left join project_members pm on pm.project_id = $1 and pm.user_id = m.user_id
+        where m.org_id = $2 and m.user_id = $3`,
+      [projectId, orgId, userId],
+    );
+    return r.rows[0];
+  },
   async roleOf(q: Queryable, projectId: string, userId: string): Promise<ProjectRole | undefined> {
     const r = await q.query<{ role: ProjectRole }>("select role from project_members where project_id = $1 and user_id = $2", [projectId, userId]);
     return r.rows[0]?.role;

@@ -3,14 +3,16 @@ import { cursorIs, decodeCursor, pageOf } from "../../platform/cursor.js";
 import type { Queryable, Tx } from "../../platform/db/index.js";
 import { diff } from "../../platform/diff.js";
 import { DomainError, notFound } from "../../platform/errors.js";
-import { isUuid, newId } from "../../platform/ids.js";
+import { newId } from "../../platform/ids.js";
 import type { Platform } from "../../platform/index.js";
 import { emitEvents } from "../../platform/outbox.js";
 import { appendAudit } from "../audit/repository.js";
 import { assertOrgCan } from "../orgs/policy.js";
 import { membersRepo } from "../orgs/repository.js";
 import type { OrgsService } from "../orgs/service.js";
-import { assertProjectCan, effectiveProjectRole, type ProjectAction, type ProjectRole } from "./policy.js";
+import type { CacheEntry, Snapshot } from "../../platform/versioned-cache.js";
+import { ProjectAccessCache } from "./access.js";
+import { assertProjectCan, type ProjectAction, type ProjectRole } from "./policy.js";
 import { projectMembersRepo, projectsRepo, type ProjectRow } from "./repository.js";
 import { DEFAULT_WORKFLOW, validateWorkflow, type Workflow } from "./workflow.js";
 
@@ -30,6 +32,8 @@ export const toProject = (p: ProjectRow, role?: ProjectRole) => ({
 export interface ProjectAccess {
   project: ProjectRow;
   role: ProjectRole;
+  /** The cache as read with the check (before any database read), holding the caller's extra keys. */
+  cached: Snapshot;
 }
 
 /** Lets the tasks module report which statuses are in use without projects reading its tables. */
@@ -37,11 +41,14 @@ export type StatusUsage = (projectId: string) => Promise<string[]>;
 
 export class ProjectsService {
   private statusUsage: StatusUsage = () => Promise.resolve([]);
+  private readonly accessCache: ProjectAccessCache;
 
   constructor(
     private readonly p: Platform,
     private readonly orgs: OrgsService,
-  ) {}
+  ) {
+    this.accessCache = new ProjectAccessCache(p.db, p.hotCache);
+  }
 
   useStatusUsage(fn: StatusUsage): void {
     this.statusUsage = fn;
@@ -49,24 +56,14 @@ export class ProjectsService {
 
   /**
    * Loads a project the actor may see and checks the action. A project in
-   * another org, or one a guest is not in, is a 404.
+   * another org, or one a guest is not in, is a 404. Served from the cache when
+   * nothing changed; `extra` rides along in the same cache round trip.
    */
-  async access(actor: Actor, projectId: string, action: ProjectAction = "project.read"): Promise<ProjectAccess> {
-    const project = isUuid(projectId) ? await projectsRepo.byId(this.p.db, projectId) : undefined;
-    if (!project) throw notFound("Project");
-    const orgRole = await membersRepo.roleOf(this.p.db, project.org_id, actor.userId);
-    const explicit = orgRole ? await projectMembersRepo.roleOf(this.p.db, project.id, actor.userId) : undefined;
-    const role = orgRole ? effectiveProjectRole(orgRole, explicit) : undefined;
-    if (!role) throw notFound("Project");
+  async access(actor: Actor, projectId: string, action: ProjectAction = "project.read", extra?: readonly CacheEntry<unknown>[]): Promise<ProjectAccess> {
+    const { project, role, cached } = await this.accessCache.check(actor.userId, projectId, extra);
+    if (!project || !role) throw notFound("Project");
     assertProjectCan(role, action);
-    return { project, role };
-  }
-
-  /** Finds a project by key among the orgs the actor belongs to (for task keys like ENG-42). */
-  async idsForKey(actor: Actor, key: string): Promise<string[]> {
-    const orgIds = await membersRepo.orgIdsOf(this.p.db, actor.userId);
-    if (orgIds.length === 0) return [];
-    return (await projectsRepo.byKey(this.p.db, orgIds, key)).map((p) => p.id);
+    return { project, role, cached };
   }
 
   async create(actor: Actor, orgId: string, input: { key: string; name: string; description?: string }) {
@@ -94,7 +91,7 @@ export class ProjectsService {
   async list(actor: Actor, orgId: string, q: { limit: number; cursor?: string }) {
     const orgRole = await this.orgs.roleIn(orgId, actor.userId);
     const c = decodeCursor(q.cursor, 1, [cursorIs.text]);
-    const rows = await projectsRepo.page(this.p.db, orgId, orgRole === "guest" ? actor.userId : null, c ? String(c[0]) : null, q.limit + 1);
+    const rows = await projectsRepo.page(this.p.db.readFor(actor), orgId, orgRole === "guest" ? actor.userId : null, c ? String(c[0]) : null, q.limit + 1);
     return pageOf(rows, q.limit, (r) => [r.key], (r) => toProject(r));
   }
 
@@ -154,7 +151,7 @@ export class ProjectsService {
 
   async members(actor: Actor, projectId: string) {
     const { project } = await this.access(actor, projectId);
-    const rows = await projectMembersRepo.list(this.p.db, project.id);
+    const rows = await projectMembersRepo.list(this.p.db.readFor(actor), project.id);
     return { items: rows.map((r) => ({ userId: r.user_id, name: r.name, email: r.email, role: r.role })), nextCursor: null };
   }
 
@@ -163,8 +160,13 @@ export class ProjectsService {
     return projectsRepo.byId(q, projectId);
   }
 
-  memberCount(projectId: string): Promise<number> {
-    return projectMembersRepo.count(this.p.db, projectId);
+  memberCount(projectId: string, q: Queryable = this.p.db): Promise<number> {
+    return projectMembersRepo.count(q, projectId);
+  }
+
+  /** The org of a project this process has already loaded (a project never changes org). */
+  knownOrgOf(projectId: string): string | undefined {
+    return this.accessCache.knownOrgOf(projectId);
   }
 
   async getWorkflow(actor: Actor, projectId: string): Promise<Workflow> {

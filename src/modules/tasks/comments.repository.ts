@@ -54,16 +54,16 @@ export const commentsRepo = {
 };
 
 export const activityRepo = {
+  /** One statement for all entries; ids (the activity order) follow the entries' order. */
   async append(tx: Tx, entries: ActivityEntry[]): Promise<void> {
-    for (const e of entries) {
-      await tx.query("insert into task_activity (org_id, task_id, actor_id, action, changes) values ($1, $2, $3, $4, $5)", [
-        e.orgId,
-        e.taskId,
-        e.actorId,
-        e.action,
-        JSON.stringify(e.changes),
-      ]);
-    }
+    if (entries.length === 0) return;
+    await tx.query(
+      `insert into task_activity (org_id, task_id, actor_id, action, changes)
+       select e.org_id, e.task_id, e.actor_id, e.action, e.changes
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::jsonb[]) with ordinality as e(org_id, task_id, actor_id, action, changes, n)
+        order by e.n`,
+      [entries.map((e) => e.orgId), entries.map((e) => e.taskId), entries.map((e) => e.actorId), entries.map((e) => e.action), entries.map((e) => JSON.stringify(e.changes))],
+    );
   },
 
   /** In the order it happened (the serial id), after the cursor's id. */

@@ -51,7 +51,7 @@ export class TaskComments {
     const limit = q.limit ?? 50;
     const c = decodeCursor(q.cursor, 2);
     if (c && (typeof c[0] !== "number" || !Number.isSafeInteger(c[0]) || c[0] < 0 || typeof c[1] !== "string" || !isUuid(c[1]))) throw badCursor();
-    const rows = await commentsRepo.page(this.p.db.read, task.id, c ? { us: c[0] as number, id: c[1] as string } : undefined, limit + 1);
+    const rows = await commentsRepo.page(this.p.db.readFor(actor), task.id, c ? { us: c[0] as number, id: c[1] as string } : undefined, limit + 1);
     return pageOf(rows, limit, (r) => [r.cursor_us, r.id], toComment);
   }
 
@@ -60,7 +60,7 @@ export class TaskComments {
     const limit = q.limit ?? 50;
     const c = decodeCursor(q.cursor, 1);
     if (c && (typeof c[0] !== "number" || !Number.isSafeInteger(c[0]) || c[0] < 0)) throw badCursor();
-    const rows = await activityRepo.page(this.p.db.read, task.id, c ? (c[0] as number) : undefined, limit + 1);
+    const rows = await activityRepo.page(this.p.db.readFor(actor), task.id, c ? (c[0] as number) : undefined, limit + 1);
     return pageOf(rows, limit, (r) => [r.id], (r) => ({ at: r.at, actorId: r.actor_id, action: r.action, changes: r.changes }));
   }
 }

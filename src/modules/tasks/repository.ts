@@ -111,11 +111,13 @@ export const tasksRepo = {
     return r.rows[0];
   },
 
-  /** Tasks numbered `number` in any of these projects (a key like ENG-42 resolved across the caller's orgs). */
-  async byNumber(q: Queryable, projectIds: string[], number: number): Promise<TaskRow[]> {
+  /** A key like ENG-42 resolved across the orgs the user belongs to, in one statement. */
+  async byKeyInOrgsOf(q: Queryable, userId: string, projectKey: string, number: number): Promise<TaskRow[]> {
     const r = await q.query<TaskRow>(
-      `select ${taskCols} from ${taskFrom} where t.project_id = any($1::uuid[]) and t.number = $2 order by t.created_at, t.id`,
-      [projectIds, number],
+      `select ${taskCols} from ${taskFrom}
+        where p.key = $2 and t.number = $3 and p.org_id in (select m.org_id from org_members m where m.user_id = $1)
+        order by t.created_at, t.id`,
+      [userId, projectKey, number],
     );
     return r.rows;
   },

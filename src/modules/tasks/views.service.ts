@@ -1,13 +1,15 @@
+import { createHash } from "node:crypto";
 import type { Static } from "typebox";
 import type { Actor } from "../../platform/actor.js";
 import { decodeCursor, pageOf } from "../../platform/cursor.js";
 import { invalid } from "../../platform/errors.js";
 import { isUuid } from "../../platform/ids.js";
 import type { Platform } from "../../platform/index.js";
+import { cacheEntry, generation } from "../../platform/versioned-cache.js";
 import type { ProjectsService } from "../projects/service.js";
 import { toTask } from "./model.js";
 import { doneStatuses } from "./rules.js";
-import type { BoardQuery, MyTasksQuery, TaskListQuery, TaskSort } from "./schemas.js";
+import type { Board as BoardSchema, BoardQuery, MyTasksQuery, Summary as SummarySchema, TaskListQuery, TaskSort } from "./schemas.js";
 import { likePatterns, queryTokens } from "./search.js";
 import { taskViewsRepo, type TaskFilters } from "./views.repository.js";
 
@@ -16,6 +18,22 @@ export type BoardInput = Static<typeof BoardQuery>;
 export type MyTasksInput = Static<typeof MyTasksQuery>;
 
 const BOARD_COLUMN_SIZE = 50;
+const BOARD_TTL_SECONDS = 120;
+const SUMMARY_TTL_SECONDS = 300;
+
+type Board = Static<typeof BoardSchema>;
+type Summary = Static<typeof SummarySchema>;
+
+/** A board under its project's settings (workflow) and tasks, one entry per filter set. */
+function boardEntry(projectId: string, q: BoardInput) {
+  const filters = JSON.stringify([q.status, q.assigneeId, q.label, q.parentId, q.dueBefore]);
+  const id = createHash("sha1").update(filters).digest("base64url").slice(0, 16);
+  return cacheEntry<Board>("board", `board:${projectId}:${id}`, [generation.access(projectId), generation.tasks(projectId)], BOARD_TTL_SECONDS);
+}
+
+/** Per day: overdue and due-this-week depend on the date. */
+const summaryEntry = (projectId: string, orgId: string, today: string) =>
+  cacheEntry<Summary>("summary", `summary:${projectId}:${today}`, [generation.org(orgId), generation.access(projectId), generation.tasks(projectId)], SUMMARY_TTL_SECONDS);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const isDate = (v: unknown): v is string => typeof v === "string" && DATE_RE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
@@ -73,19 +91,25 @@ export class TaskViews {
     const c = decodeCursor(q.cursor, 3);
     if (c && (c[0] !== sort || typeof c[2] !== "string" || !isUuid(c[2]))) throw badCursor();
     const after = c ? { key: cursorKey(sort, c[1]), id: c[2] as string } : undefined;
-    const rows = await taskViewsRepo.page(this.p.db.read, project.id, filtersOf(q), sort, after, limit + 1);
+    const rows = await taskViewsRepo.page(this.p.db.readFor(actor), project.id, filtersOf(q), sort, after, limit + 1);
     return pageOf(rows, limit, (r) => [sort, r.sort_key, r.id], toTask);
   }
 
+  /** Cached per filter set, except text searches (too varied to be worth keeping). */
   async board(actor: Actor, projectId: string, q: BoardInput) {
-    const { project } = await this.projects.access(actor, projectId);
+    const entry = q.q === undefined ? boardEntry(projectId, q) : undefined;
+    const { project, cached } = await this.projects.access(actor, projectId, "project.read", entry ? [entry] : []);
+    const hit = entry && cached.get(entry);
+    if (hit) return hit;
+    // Stored values come from the primary: a lagging replica's answer would be kept as current.
+    const db = entry && cached.canStore(entry) ? this.p.db : this.p.db.readFor(actor);
     const statuses = project.workflow.statuses;
     const f = filtersOf(q);
     const [totals, heads] = await Promise.all([
-      taskViewsRepo.columnTotals(this.p.db.read, project.id, f),
-      taskViewsRepo.columnHeads(this.p.db.read, project.id, f, statuses.map((s) => s.key), BOARD_COLUMN_SIZE),
+      taskViewsRepo.columnTotals(db, project.id, f),
+      taskViewsRepo.columnHeads(db, project.id, f, statuses.map((s) => s.key), BOARD_COLUMN_SIZE),
     ]);
-    return {
+    const board: Board = {
       columns: statuses.map((s) => ({
         status: s.key,
         name: s.name,
@@ -94,14 +118,23 @@ export class TaskViews {
         tasks: heads.filter((t) => t.status === s.key).map(toTask),
       })),
     };
+    if (entry) cached.put(entry, board);
+    return board;
   }
 
   async summary(actor: Actor, projectId: string) {
-    const { project } = await this.projects.access(actor, projectId);
     const { today, weekEnd } = thisWeek();
+    // Member counts also change when someone leaves the org: the org's generation is known once
+    // this process has seen the project; until then the summary is not cached.
+    const orgId = this.projects.knownOrgOf(projectId);
+    const entry = orgId === undefined ? undefined : summaryEntry(projectId, orgId, today);
+    const { project, cached } = await this.projects.access(actor, projectId, "project.read", entry ? [entry] : []);
+    const hit = entry && cached.get(entry);
+    if (hit) return hit;
+    const db = entry && cached.canStore(entry) ? this.p.db : this.p.db.readFor(actor);
     const [rows, memberCount] = await Promise.all([
-      taskViewsRepo.summary(this.p.db.read, project.id, doneStatuses(project.workflow), today, weekEnd),
-      this.projects.memberCount(project.id),
+      taskViewsRepo.summary(db, project.id, doneStatuses(project.workflow), today, weekEnd),
+      this.projects.memberCount(project.id, db),
     ]);
     const counts: Record<string, number> = Object.fromEntries(project.workflow.statuses.map((s) => [s.key, 0]));
     let overdue = 0;
@@ -121,7 +154,9 @@ export class TaskViews {
     }
     // Weighted by estimate like a parent's roll-up; all-zero estimates fall back to the average.
     const progress = weight > 0 ? Math.round(weighted / weight) : topLevel > 0 ? Math.round(progressSum / topLevel) : 0;
-    return { counts, progress, overdue, dueThisWeek, memberCount };
+    const summary: Summary = { counts, progress, overdue, dueThisWeek, memberCount };
+    if (entry) cached.put(entry, summary);
+    return summary;
   }
 
   async mine(actor: Actor, q: MyTasksInput) {
@@ -131,7 +166,7 @@ export class TaskViews {
     const after = c ? { key: c[0] as string, id: c[1] as string } : undefined;
     const open = q.status === "open";
     const rows = await taskViewsRepo.assignedTo(
-      this.p.db.read,
+      this.p.db.readFor(actor),
       actor.userId,
       { openOnly: open, ...(q.status !== undefined && !open ? { status: q.status } : {}), ...(q.dueBefore !== undefined ? { dueBefore: q.dueBefore } : {}) },
       after,

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import type { Database, QueryResult, Tx } from "./types.js";
+import { CommitListeners } from "./commit.js";
+import type { Database, EmittedEvent, QueryResult, Queryable } from "./types.js";
 import { valueParsers } from "./types.js";
 
 /**
@@ -16,7 +17,7 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
     ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
     parsers: valueParsers,
   });
-  const wrap = (q: Pick<PGlite, "query" | "exec">): Tx => ({
+  const wrap = (q: Pick<PGlite, "query" | "exec">) => ({
     async exec(sql: string): Promise<void> {
       await q.exec(sql);
     },
@@ -26,16 +27,34 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
     },
   });
   const base = wrap(pg);
+  const commits = new CommitListeners();
+  let queries = 0;
+  const countedQuery: Queryable["query"] = (sql, params) => {
+    queries++;
+    return base.query(sql, params);
+  };
+  const counted: Queryable = { query: countedQuery };
   return {
     kind: "pglite",
     raw: pg,
-    query: (sql, params) => base.query(sql, params),
-    read: base,
-    tx: <T>(fn: (tx: Tx) => Promise<T>) => pg.transaction((t) => fn(wrap(t))),
+    query: countedQuery,
+    // No replicas in embedded mode: every read is the primary's.
+    read: counted,
+    readFor: () => counted,
+    noteWrite: () => Promise.resolve(),
+    onCommit: (listener) => commits.add(listener),
+    async tx(fn) {
+      const emitted: EmittedEvent[] = [];
+      const result = await pg.transaction((t) => fn({ ...wrap(t), emitted }));
+      await commits.committed(emitted);
+      return result;
+    },
     ping: async () => {
       await pg.query("select 1");
     },
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    replicaStatus: () => [],
+    queryCounts: () => ({ primary: queries, replica: 0 }),
     close: () => pg.close(),
   };
 }

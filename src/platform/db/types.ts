@@ -8,20 +8,61 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+/** A domain event as written to the outbox (see platform/outbox.ts). */
+export interface EmittedEvent {
+  type: string;
+  orgId: string | null;
+  projectId: string | null;
+  data: Record<string, unknown>;
+  actorId: string | null;
+}
+
 /** A transaction handle; repositories take it as their first argument. */
 export interface Tx extends Queryable {
   /** Runs a multi-statement script without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** Outbox events written in this transaction so far; commit listeners get them once it has committed. */
+  readonly emitted: EmittedEvent[];
+}
+
+/** Told, right after a commit, which events the transaction wrote (cache invalidation). Never throws. */
+export type CommitListener = (events: readonly EmittedEvent[]) => Promise<void>;
+
+/** Whoever a read is made for: the authenticated caller (an Actor fits). */
+export interface Reader {
+  readonly userId: string;
+}
+
+export interface ReplicaStatus {
+  /** host:port of the replica (no credentials), the label of its metrics. */
+  name: string;
+  /** Replay lag in seconds at the last probe; NaN before the first answer or while unreachable. */
+  lagSeconds: number;
+  inRotation: boolean;
 }
 
 export interface Database extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Runs fn on a replica when one is configured and the caller has not written recently. */
+  /** Reads for no one in particular (background work): a replica in rotation, else the primary. */
   read: Queryable;
+  /**
+   * Reads on behalf of a user: a replica in rotation, unless the user wrote recently and the
+   * replica may not have replayed that write yet (then the primary). Decided once per reader
+   * object, so pass the request's Actor.
+   */
+  readFor(reader: Reader): Queryable;
+  /** After the reader's write has committed: their reads stay on the primary until replicas have it. */
+  noteWrite(reader: Reader): Promise<void>;
+  /** Adds a listener called after every commit that wrote outbox events. */
+  onCommit(listener: CommitListener): void;
   ping(): Promise<void>;
   poolStats(): { total: number; idle: number; waiting: number };
+  /** Replicas and their health (empty without replicas). */
+  replicaStatus(): ReplicaStatus[];
+  /** Queries run so far, per pool: which one served a read is visible in the metrics. */
+  queryCounts(): { primary: number; replica: number };
   close(): Promise<void>;
 }
 

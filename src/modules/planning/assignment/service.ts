@@ -36,7 +36,7 @@ export class AssignmentService {
 
   async settings(actor: Actor, projectId: string): Promise<{ strategy: AssignmentStrategy }> {
     const { project } = await this.projects.access(actor, projectId);
-    return { strategy: (await assignmentRepo.settings(this.p.db.read, project.id)).assignment };
+    return { strategy: (await assignmentRepo.settings(this.p.db.readFor(actor), project.id)).assignment };
   }
 
   async setStrategy(actor: Actor, projectId: string, strategy: AssignmentStrategy): Promise<{ strategy: AssignmentStrategy }> {
@@ -52,8 +52,8 @@ export class AssignmentService {
 
   async skills(actor: Actor, orgId: string, userId: string) {
     await this.orgs.authorize(actor, orgId, "members.read");
-    if (!(await membersRepo.roleOf(this.p.db.read, orgId, userId))) throw notFound("Member");
-    return { userId, skills: await assignmentRepo.skills(this.p.db.read, orgId, userId) };
+    if (!(await membersRepo.roleOf(this.p.db.readFor(actor), orgId, userId))) throw notFound("Member");
+    return { userId, skills: await assignmentRepo.skills(this.p.db.readFor(actor), orgId, userId) };
   }
 
   /** People keep their own skills; admins anyone's. */

@@ -39,12 +39,12 @@ export class BaselinesService {
 
   async list(actor: Actor, projectId: string) {
     const { project } = await this.projects.access(actor, projectId);
-    return { items: (await baselinesRepo.list(this.p.db.read, project.id)).map(toBaseline), nextCursor: null };
+    return { items: (await baselinesRepo.list(this.p.db.readFor(actor), project.id)).map(toBaseline), nextCursor: null };
   }
 
   async variance(actor: Actor, projectId: string, baselineId: string) {
     const { project } = await this.projects.access(actor, projectId);
-    const q = this.p.db.read;
+    const q = this.p.db.readFor(actor);
     const row = await baselinesRepo.get(q, project.id, baselineId);
     if (!row) throw notFound("Baseline");
     const planned = await baselinesRepo.tasks(q, row.id);

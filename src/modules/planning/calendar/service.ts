@@ -56,7 +56,7 @@ export class CalendarService {
 
   async get(actor: Actor, orgId: string) {
     await this.orgs.authorize(actor, orgId, "org.read");
-    return this.view(this.p.db.read, orgId);
+    return this.view(this.p.db.readFor(actor), orgId);
   }
 
   async update(actor: Actor, orgId: string, input: UpdateCalendarInput, expectedVersion?: number) {
@@ -119,7 +119,7 @@ export class CalendarService {
   async getUser(actor: Actor, orgId: string, userId: string) {
     const role = await this.orgs.authorize(actor, orgId, "members.read");
     if (role === "guest" && userId !== actor.userId) throw forbidden("Guests see only their own calendar");
-    return this.userView(this.p.db.read, orgId, userId);
+    return this.userView(this.p.db.readFor(actor), orgId, userId);
   }
 
   async putUser(actor: Actor, orgId: string, userId: string, input: PutUserCalendarInput) {

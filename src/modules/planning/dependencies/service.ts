@@ -83,7 +83,7 @@ export class DependenciesService {
   async list(actor: Actor, idOrKey: string) {
     const { task } = await this.locator.find(actor, idOrKey);
     const role = await this.orgs.roleIn(task.org_id, actor.userId);
-    const rows = await dependenciesRepo.linked(this.p.db.read, task.id, role === "guest" ? actor.userId : null);
+    const rows = await dependenciesRepo.linked(this.p.db.readFor(actor), task.id, role === "guest" ? actor.userId : null);
     return { predecessors: rows.predecessors.map(toLinked), successors: rows.successors.map(toLinked) };
   }
 

@@ -53,7 +53,7 @@ export class CalendarFeedsService {
 
   async list(actor: Actor, orgId: string) {
     await this.orgs.authorize(actor, orgId, "org.read");
-    return { items: (await feedsRepo.mine(this.p.db.read, orgId, actor.userId)).map((f) => this.toFeed(f)), nextCursor: null };
+    return { items: (await feedsRepo.mine(this.p.db.readFor(actor), orgId, actor.userId)).map((f) => this.toFeed(f)), nextCursor: null };
   }
 
   async remove(actor: Actor, orgId: string, feedId: string): Promise<void> {

@@ -35,7 +35,7 @@ export class LevellingService {
 
   async propose(actor: Actor, projectId: string, q: LevellingInput) {
     const { project } = await this.projects.access(actor, projectId);
-    return this.compute(this.p.db.read, project, q);
+    return this.compute(this.p.db.readFor(actor), project, q);
   }
 
   /** Applies the proposal named by `basis`, if the plan has not changed since it was made. */

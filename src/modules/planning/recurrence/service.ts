@@ -72,7 +72,7 @@ export class RecurrencesService {
 
   async list(actor: Actor, projectId: string) {
     const { project } = await this.projects.access(actor, projectId);
-    return { items: (await recurrencesRepo.list(this.p.db.read, project.id)).map(toRecurrence), nextCursor: null };
+    return { items: (await recurrencesRepo.list(this.p.db.readFor(actor), project.id)).map(toRecurrence), nextCursor: null };
   }
 
   /** Stops a series (the tasks already made stay): its creator or a project manager. */
@@ -143,6 +143,6 @@ export class RecurrencesService {
 
   /** Tasks made by a series, by occurrence date (tests and support). */
   occurrences(recurrenceId: string) {
-    return recurrencesRepo.occurrences(this.p.db.read, recurrenceId);
+    return recurrencesRepo.occurrences(this.p.db, recurrenceId);
   }
 }

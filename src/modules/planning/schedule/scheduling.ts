@@ -30,7 +30,7 @@ export class SchedulingService {
 
   async getMode(actor: Actor, projectId: string): Promise<{ mode: SchedulingMode }> {
     const { project } = await this.projects.access(actor, projectId);
-    return { mode: await scheduleRepo.mode(this.p.db.read, project.id) };
+    return { mode: await scheduleRepo.mode(this.p.db.readFor(actor), project.id) };
   }
 
   /** Switching to automatic moves every dated task that its dependencies already push later. */

@@ -30,7 +30,7 @@ export class ScheduleService {
 
   async get(actor: Actor, projectId: string, locale: Locale): Promise<ProjectSchedule> {
     const { project } = await this.projects.access(actor, projectId);
-    return this.compute(project, locale);
+    return this.compute(project, locale, this.p.db.readFor(actor));
   }
 
   /** The schedule of a project the caller may already see (baselines snapshot it). */

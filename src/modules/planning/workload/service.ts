@@ -42,7 +42,7 @@ export class WorkloadService {
       if (project.org_id !== orgId) throw notFound("Project");
     }
     const projectId = q.projectId;
-    const db = this.p.db.read;
+    const db = this.p.db.readFor(actor);
     const { loads, tasks } = await this.loads(db, orgId, weeks, projectId);
     if (projectId === undefined) return { weeks, users: loads };
     // A project's view: its explicit members and whoever has work in it.

@@ -61,7 +61,7 @@ export class WorklogsService {
     const limit = q.limit ?? 50;
     const c = decodeCursor(q.cursor, 2);
     if (c && !(typeof c[0] === "string" && DATE_RE.test(c[0]) && typeof c[1] === "string" && isUuid(c[1]))) throw invalid("query.cursor", "is not a cursor of this list");
-    const rows = await worklogsRepo.page(this.p.db.read, task.id, c ? { date: c[0] as string, id: c[1] as string } : undefined, limit + 1);
+    const rows = await worklogsRepo.page(this.p.db.readFor(actor), task.id, c ? { date: c[0] as string, id: c[1] as string } : undefined, limit + 1);
     return pageOf(rows, limit, (r) => [r.work_date, r.id], toWorklog);
   }
 
