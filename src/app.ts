@@ -70,6 +70,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   built.platform = platform;
   const services = createServices(platform);
   services.approvals.registerMetrics(metrics.registry);
+  services.webhooks.registerMetrics(metrics.registry);
   let draining = false;
   const registered: { method: string; route: RouteOptions }[] = [];
 
@@ -161,6 +162,8 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   app.addHook("onClose", async () => {
     await stopApprovalScheduler?.();
     await stopRecurrenceScheduler?.();
+    // Before the job queue stops: deliveries in flight are aborted, not waited for.
+    await services.webhooks.close();
     metrics.stop();
     await platform.close();
   });

@@ -2,7 +2,9 @@
 // The environment is parsed once at start-up; a wrong value stops the process
 // with one line naming the variable. Nothing else reads process.env.
 
-type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum" | "roles";
+import { isHostListEntry } from "./platform/addresses.js";
+
+type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum" | "roles" | "hosts";
 
 export const ROLES = ["api", "worker", "realtime", "cron"] as const;
 export type Role = (typeof ROLES)[number];
@@ -41,6 +43,11 @@ export const settings = [
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
   { env: "PLINTH_OUTBOX_RETENTION_HOURS", kind: "int", default: "72", min: 1, max: 8760, description: "How long published events stay for WebSocket replay and audit of deliveries" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
+  { env: "PLINTH_WEBHOOK_ALLOW_HOSTS", kind: "hosts", description: "Comma-separated hostnames (*.corp ok), addresses or CIDR ranges webhooks may reach although loopback, private or link-local" },
+  { env: "PLINTH_WEBHOOK_TIMEOUT_MS", kind: "int", default: "10000", min: 100, max: 120_000, description: "Time limit of one webhook delivery attempt (connect and response)" },
+  { env: "PLINTH_WEBHOOK_ATTEMPTS", kind: "int", default: "8", min: 1, max: 25, description: "Attempts per webhook delivery before it is marked failed" },
+  { env: "PLINTH_WEBHOOK_BACKOFF_MS", kind: "int", default: "30000", min: 10, max: 3_600_000, description: "First webhook retry delay; doubles on every further attempt" },
+  { env: "PLINTH_WEBHOOK_DISABLE_AFTER", kind: "int", default: "20", min: 1, max: 10_000, description: "Consecutive failed deliveries after which a webhook is disabled" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -66,6 +73,11 @@ export interface Config {
   shutdownGraceMs: number;
   outboxRetentionHours: number;
   logLevel: string;
+  webhookAllowHosts: string[];
+  webhookTimeoutMs: number;
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+  webhookDisableAfter: number;
 }
 
 export class ConfigError extends Error {}
@@ -107,6 +119,12 @@ function parseValue(s: Setting, raw: string): string | number | boolean | string
       if (list.length === 0 || unknown.length > 0) return fail(`must be a comma-separated subset of ${ROLES.join(", ")}`);
       return [...new Set(list)];
     }
+    case "hosts": {
+      const list = raw.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+      const bad = list.find((h) => !isHostListEntry(h));
+      if (bad !== undefined) return fail(`must be comma-separated hostnames, IP addresses or CIDR ranges (${JSON.stringify(bad)} is none)`);
+      return list;
+    }
     case "enum":
       if (!s.values?.includes(raw)) return fail(`must be one of ${s.values?.join(", ") ?? ""}`);
       return raw;
@@ -145,6 +163,11 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
     outboxRetentionHours: v.get("PLINTH_OUTBOX_RETENTION_HOURS") as number,
     logLevel: v.get("LOG_LEVEL") as string,
+    webhookAllowHosts: (v.get("PLINTH_WEBHOOK_ALLOW_HOSTS") as string[] | undefined) ?? [],
+    webhookTimeoutMs: v.get("PLINTH_WEBHOOK_TIMEOUT_MS") as number,
+    webhookAttempts: v.get("PLINTH_WEBHOOK_ATTEMPTS") as number,
+    webhookBackoffMs: v.get("PLINTH_WEBHOOK_BACKOFF_MS") as number,
+    webhookDisableAfter: v.get("PLINTH_WEBHOOK_DISABLE_AFTER") as number,
   };
 }
 

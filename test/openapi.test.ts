@@ -14,6 +14,8 @@ const BODYLESS_POSTS = new Set([
   "POST /api/v1/admin/jobs/:jobId/retry",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/archive",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/restore",
+  "POST /api/v1/orgs/:orgId/webhooks/:webhookId/test",
+  "POST /api/v1/orgs/:orgId/webhooks/:webhookId/deliveries/:deliveryId/redeliver",
 ]);
 
 interface Operation {

@@ -15,6 +15,8 @@ import { ProjectsService } from "./projects/service.js";
 import { registerTaskRoutes } from "./tasks/routes.js";
 import { registerWebRoutes } from "./web/routes.js";
 import { TasksService } from "./tasks/service.js";
+import { registerWebhookRoutes } from "./webhooks/routes.js";
+import { WebhooksService } from "./webhooks/service.js";
 
 /** Wires feature services to each other; each gets only what it uses. */
 export function createServices(p: Platform) {
@@ -26,7 +28,8 @@ export function createServices(p: Platform) {
   tasks.useApprovals(approvals);
   const planning = createPlanning(p, orgs, projects, tasks);
   const adminJobs = new AdminJobsService(p.jobs);
-  return { orgs, auth, projects, tasks, approvals, planning, adminJobs };
+  const webhooks = new WebhooksService(p, orgs);
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -40,4 +43,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerApprovalRoutes(app, s.approvals);
   registerPlanningRoutes(app, s.planning);
   registerAdminRoutes(app, s.adminJobs);
+  registerWebhookRoutes(app, s.webhooks);
 }
