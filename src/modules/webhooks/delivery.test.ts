@@ -209,4 +209,16 @@ describe("generic webhook deliveries", () => {
     await createTask("Back up");
     await until("delivered again", () => rx.at("/down").some((r) => JSON.parse(r.body).data.title === "Back up"));
   });
+
+  it("shuts down without waiting for a receiver that never answers", async () => {
+    rx.on("/hang", () => new Promise(() => undefined));
+    const other = await createTestApp({ PLINTH_WEBHOOK_ALLOW_HOSTS: "127.0.0.1", PLINTH_WEBHOOK_TIMEOUT_MS: "60000" });
+    const { owner: o, org } = await orgWithOwner(other);
+    const hook = await call(other, "POST", `/api/v1/orgs/${org.id}/webhooks`, { token: o.token, body: { url: `${rx.origin}/hang`, events: ["*"], format: "generic" } });
+    await call(other, "POST", `/api/v1/orgs/${org.id}/webhooks/${hook.body.id}/test`, { token: o.token });
+    await until("the request hanging", () => rx.at("/hang").length >= 1);
+    const started = Date.now();
+    await other.close();
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });

@@ -113,7 +113,10 @@ export class WebhookDeliveries {
     const now = new Date();
     const card = d.format === "generic" ? undefined : cardFor(d.event, await loadCardContext(this.p.db, d.event), d.locale, this.settings.publicUrl);
     const request = renderRequest({ url: d.url, format: d.format, secret: d.secret, locale: d.locale, deliveryId: d.id, event: d.event, card, now });
+    if (this.sender.closed) throw new Error("shutting down; the delivery is retried later");
     const outcome = await this.sender.send(request);
+    // Cut short by our own shutdown: not logged as the receiver's failure; the job runs again.
+    if (outcome.kind === "error" && this.sender.closed) throw new Error("shutting down; the delivery is retried later");
     const verdict = judge(outcome, d.format);
 
     const final = verdict.result !== "failed" || job.manual || jobAttempt >= this.settings.attempts;

@@ -32,6 +32,8 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  */
 export class WebhookSender {
   private readonly agent: Agent;
+  /** Set at shutdown: attempts cut short then are not the receiver's fault. */
+  closed = false;
 
   constructor(
     private readonly allow: AllowList,
@@ -91,6 +93,7 @@ export class WebhookSender {
 
   /** Drops open connections and aborts requests in flight (shutdown). */
   async close(): Promise<void> {
+    this.closed = true;
     await this.agent.destroy();
   }
 }
