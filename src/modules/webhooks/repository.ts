@@ -202,7 +202,7 @@ export const deliveriesRepo = {
     return r.rows[0];
   },
 
-  /** Numbers and stores one attempt, and moves the delivery to its new status. */
+  /** Numbers and stores one attempt, and moves the delivery to its new status; 0 when the delivery is gone. */
   async recordAttempt(
     tx: Tx,
     id: string,
@@ -213,7 +213,8 @@ export const deliveriesRepo = {
        where id = $1 returning attempts`,
       [id, a.status, a.statusCode, a.error, a.nextRetryAt],
     );
-    const attempt = r.rows[0]?.attempts ?? 0;
+    const attempt = r.rows[0]?.attempts;
+    if (attempt === undefined) return 0; // deleted with its webhook meanwhile
     await tx.query(
       `insert into webhook_delivery_attempts (delivery_id, attempt, result, status_code, duration_ms, error, response_snippet, next_retry_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8)`,
