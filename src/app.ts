@@ -74,6 +74,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   const services = createServices(platform);
   services.approvals.registerMetrics(metrics.registry);
   services.backups.registerMetrics(metrics.registry);
+  services.webhooks.registerMetrics(metrics.registry);
   let draining = false;
   const registered: { method: string; route: RouteOptions }[] = [];
 
@@ -178,6 +179,8 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
     await stopBackupScheduler?.();
     // A backup in progress finishes before the database closes under it.
     await services.backups.settle();
+    // Before the job queue stops: deliveries in flight are aborted, not waited for.
+    await services.webhooks.close();
     metrics.stop();
     await platform.close();
   });

@@ -3,8 +3,9 @@
 // with one line naming the variable. Nothing else reads process.env.
 
 import { join } from "node:path";
+import { isHostListEntry } from "./platform/addresses.js";
 
-type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum" | "roles";
+type Kind = "string" | "int" | "bool" | "url" | "urls" | "enum" | "roles" | "hosts";
 
 export const ROLES = ["api", "worker", "realtime", "cron"] as const;
 export type Role = (typeof ROLES)[number];
@@ -48,6 +49,11 @@ export const settings = [
   { env: "PLINTH_BACKUP_KEEP", kind: "int", default: "7", min: 1, max: 10_000, description: "Scheduled backups keep this many newest backups in PLINTH_BACKUP_DIR" },
   { env: "DATABASE_REPLICA_MAX_LAG_MS", kind: "int", default: "1000", min: 0, max: 3_600_000, description: "A read replica further behind than this leaves the rotation until it catches up" },
   { env: "PLINTH_READ_YOUR_WRITES_MS", kind: "int", default: "3000", min: 0, max: 600_000, description: "After a write, its author reads from the primary this long (or until replicas have replayed it)" },
+  { env: "PLINTH_WEBHOOK_ALLOW_HOSTS", kind: "hosts", description: "Comma-separated hostnames (*.corp ok), addresses or CIDR ranges webhooks may reach although loopback, private or link-local" },
+  { env: "PLINTH_WEBHOOK_TIMEOUT_MS", kind: "int", default: "10000", min: 100, max: 120_000, description: "Time limit of one webhook delivery attempt (connect and response)" },
+  { env: "PLINTH_WEBHOOK_ATTEMPTS", kind: "int", default: "8", min: 1, max: 25, description: "Attempts per webhook delivery before it is marked failed" },
+  { env: "PLINTH_WEBHOOK_BACKOFF_MS", kind: "int", default: "30000", min: 10, max: 3_600_000, description: "First webhook retry delay; doubles on every further attempt" },
+  { env: "PLINTH_WEBHOOK_DISABLE_AFTER", kind: "int", default: "20", min: 1, max: 10_000, description: "Consecutive failed deliveries after which a webhook is disabled" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -79,6 +85,11 @@ export interface Config {
   backupKeep: number;
   replicaMaxLagMs: number;
   readYourWritesMs: number;
+  webhookAllowHosts: string[];
+  webhookTimeoutMs: number;
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+  webhookDisableAfter: number;
 }
 
 export class ConfigError extends Error {}
@@ -119,6 +130,12 @@ function parseValue(s: Setting, raw: string): string | number | boolean | string
       const unknown = list.filter((r) => !(ROLES as readonly string[]).includes(r));
       if (list.length === 0 || unknown.length > 0) return fail(`must be a comma-separated subset of ${ROLES.join(", ")}`);
       return [...new Set(list)];
+    }
+    case "hosts": {
+      const list = raw.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+      const bad = list.find((h) => !isHostListEntry(h));
+      if (bad !== undefined) return fail(`must be comma-separated hostnames, IP addresses or CIDR ranges (${JSON.stringify(bad)} is none)`);
+      return list;
     }
     case "enum":
       if (!s.values?.includes(raw)) return fail(`must be one of ${s.values?.join(", ") ?? ""}`);
@@ -167,6 +184,11 @@ export function loadConfig(env: Env = process.env): Config {
     backupKeep: v.get("PLINTH_BACKUP_KEEP") as number,
     replicaMaxLagMs: v.get("DATABASE_REPLICA_MAX_LAG_MS") as number,
     readYourWritesMs: v.get("PLINTH_READ_YOUR_WRITES_MS") as number,
+    webhookAllowHosts: (v.get("PLINTH_WEBHOOK_ALLOW_HOSTS") as string[] | undefined) ?? [],
+    webhookTimeoutMs: v.get("PLINTH_WEBHOOK_TIMEOUT_MS") as number,
+    webhookAttempts: v.get("PLINTH_WEBHOOK_ATTEMPTS") as number,
+    webhookBackoffMs: v.get("PLINTH_WEBHOOK_BACKOFF_MS") as number,
+    webhookDisableAfter: v.get("PLINTH_WEBHOOK_DISABLE_AFTER") as number,
   };
 }
 

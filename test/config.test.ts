@@ -6,7 +6,7 @@ import { runPlinth } from "./server-process.js";
 // the variable; `plinth config` shows every setting without leaking secrets.
 
 /** A value each kind of setting must refuse. */
-const wrongValue: Record<string, string | undefined> = { int: "abc", bool: "maybe", url: "not a url", urls: "postgres://ok/db, not a url", enum: "loud", roles: "api,bogus", string: undefined };
+const wrongValue: Record<string, string | undefined> = { int: "abc", bool: "maybe", url: "not a url", urls: "postgres://ok/db, not a url", enum: "loud", roles: "api,bogus", hosts: "hooks.corp, not a host", string: undefined };
 
 describe("loadConfig", () => {
   it("reads the defaults when nothing is set", () => {

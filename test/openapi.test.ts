@@ -15,6 +15,8 @@ const BODYLESS_POSTS = new Set([
   "POST /api/v1/admin/backups",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/archive",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/restore",
+  "POST /api/v1/orgs/:orgId/webhooks/:webhookId/test",
+  "POST /api/v1/orgs/:orgId/webhooks/:webhookId/deliveries/:deliveryId/redeliver",
 ]);
 
 interface Operation {

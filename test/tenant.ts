@@ -121,6 +121,15 @@ export async function buildTenant(t: TestApp): Promise<Tenant> {
     samples.recurrenceId = { values: [recurrence.id], scope: "project" };
     allIds.push(recurrence.id);
   }
+  if (has("POST", "/api/v1/orgs/:orgId/webhooks")) {
+    // Inactive, so no event is delivered; aimed at a name that resolves to loopback, so the ping is refused at once.
+    const body = { url: "http://localhost:9/plinth", events: ["task.*"], format: "generic", active: false };
+    const webhook = created(await call(t, "POST", `/api/v1/orgs/${org.id}/webhooks`, { ...as(owner), body }), "webhook");
+    const ping = created(await call(t, "POST", `/api/v1/orgs/${org.id}/webhooks/${webhook.id}/test`, as(owner)), "webhook ping");
+    samples.webhookId = { values: [webhook.id], scope: "org" };
+    samples.deliveryId = { values: [ping.id], scope: "org" };
+    allIds.push(webhook.id, ping.id);
+  }
   // Instance-level: for anyone but an instance administrator a job id names nothing.
   samples.jobId = { values: ["00000000-0000-4000-8000-000000000001"], scope: "user" };
   const bodyIds = { userId: member.id, assigneeId: member.id, headId: member.id, managerId: owner.id };

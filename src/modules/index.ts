@@ -17,6 +17,8 @@ import { ProjectsService } from "./projects/service.js";
 import { registerTaskRoutes } from "./tasks/routes.js";
 import { registerWebRoutes } from "./web/routes.js";
 import { TasksService } from "./tasks/service.js";
+import { registerWebhookRoutes } from "./webhooks/routes.js";
+import { WebhooksService } from "./webhooks/service.js";
 
 /** Wires feature services to each other; each gets only what it uses. */
 export function createServices(p: Platform) {
@@ -29,7 +31,8 @@ export function createServices(p: Platform) {
   const planning = createPlanning(p, orgs, projects, tasks);
   const adminJobs = new AdminJobsService(p.jobs);
   const backups = new BackupsService(p);
-  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups };
+  const webhooks = new WebhooksService(p, orgs);
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -44,4 +47,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerPlanningRoutes(app, s.planning);
   registerAdminRoutes(app, s.adminJobs);
   registerBackupRoutes(app, s.backups);
+  registerWebhookRoutes(app, s.webhooks);
 }

@@ -37,6 +37,7 @@ export const errorStatus = {
   subject_unresolved: 422,
   unknown_status: 422,
   not_org_member: 422,
+  webhook_url_refused: 422,
   rate_limited: 429,
   service_unavailable: 503,
   internal_error: 500,

@@ -13,7 +13,8 @@ export type OrgAction =
   | "invitations.create"
   | "departments.manage"
   | "projects.create"
-  | "projects.read_all";
+  | "projects.read_all"
+  | "webhooks.manage";
 
 const minimum: Record<OrgAction, OrgRole> = {
   "org.read": "guest",
@@ -24,6 +25,7 @@ const minimum: Record<OrgAction, OrgRole> = {
   "departments.manage": "admin",
   "projects.create": "member",
   "projects.read_all": "member",
+  "webhooks.manage": "admin",
 };
 
 export const orgCan = (role: OrgRole, action: OrgAction): boolean => rank[role] >= rank[minimum[action]];
