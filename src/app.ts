@@ -13,6 +13,7 @@ import { createServices, registerModuleRoutes, type Services } from "./modules/i
 import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
 import { startApprovalScheduler } from "./modules/approvals/scheduler.js";
+import { startNotificationScheduler } from "./modules/notifications/scheduler.js";
 import { startRecurrenceScheduler } from "./modules/planning/recurrence/scheduler.js";
 import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
@@ -151,6 +152,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   // Timeouts are kept in the database; any node with the cron role may fire them (claims are row-locked).
   const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
   const stopRecurrenceScheduler = config.roles.includes("cron") ? startRecurrenceScheduler(services.planning.recurrences, platform) : undefined;
+  const stopNotificationScheduler = config.roles.includes("cron") ? startNotificationScheduler(services.notifications, platform) : undefined;
 
   // Any number of worker nodes share the outbox and the jobs (row locks / BullMQ), so none is special.
   if (config.roles.includes("worker")) {
@@ -161,6 +163,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   app.addHook("onClose", async () => {
     await stopApprovalScheduler?.();
     await stopRecurrenceScheduler?.();
+    await stopNotificationScheduler?.();
     metrics.stop();
     await platform.close();
   });

@@ -16,6 +16,8 @@ interface Setting {
   values?: readonly string[];
   min?: number;
   max?: number;
+  /** For urls: the schemes accepted. */
+  protocols?: readonly string[];
 }
 
 export const settings = [
@@ -41,6 +43,8 @@ export const settings = [
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
   { env: "PLINTH_OUTBOX_RETENTION_HOURS", kind: "int", default: "72", min: 1, max: 8760, description: "How long published events stay for WebSocket replay and audit of deliveries" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
+  { env: "PLINTH_SMTP_URL", kind: "url", sensitive: true, protocols: ["smtp:", "smtps:"], description: "SMTP server for e-mail notifications (smtp:// or smtps://, credentials in the URL); unset = no e-mail" },
+  { env: "PLINTH_MAIL_FROM", kind: "string", default: "Plinth <plinth@localhost>", description: "Sender (From) of notification e-mails" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -66,6 +70,8 @@ export interface Config {
   shutdownGraceMs: number;
   outboxRetentionHours: number;
   logLevel: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -95,6 +101,7 @@ function parseValue(s: Setting, raw: string): string | number | boolean | string
     }
     case "url":
       if (!URL.canParse(raw)) return fail("must be a URL");
+      if (s.protocols && !s.protocols.includes(new URL(raw).protocol)) return fail(`must be a ${s.protocols.map((p) => `${p}//`).join(" or ")} URL`);
       return raw;
     case "urls": {
       const list = raw.split(",").map((u) => u.trim()).filter(Boolean);
@@ -145,6 +152,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
     outboxRetentionHours: v.get("PLINTH_OUTBOX_RETENTION_HOURS") as number,
     logLevel: v.get("LOG_LEVEL") as string,
+    smtpUrl: v.get("PLINTH_SMTP_URL") as string | undefined,
+    mailFrom: v.get("PLINTH_MAIL_FROM") as string,
   };
 }
 

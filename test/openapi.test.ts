@@ -14,6 +14,7 @@ const BODYLESS_POSTS = new Set([
   "POST /api/v1/admin/jobs/:jobId/retry",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/archive",
   "POST /api/v1/orgs/:orgId/approval-flows/:key/restore",
+  "POST /api/v1/tasks/:idOrKey/watch",
 ]);
 
 interface Operation {

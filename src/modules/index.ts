@@ -7,6 +7,9 @@ import { registerApprovalRoutes } from "./approvals/routes.js";
 import { ApprovalsService } from "./approvals/service.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { AuthService } from "./auth/service.js";
+import { createMailer } from "./notifications/mail/mailer.js";
+import { registerNotificationRoutes } from "./notifications/routes.js";
+import { NotificationsService } from "./notifications/service.js";
 import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
 import { createPlanning, registerPlanningRoutes } from "./planning/index.js";
@@ -26,7 +29,8 @@ export function createServices(p: Platform) {
   tasks.useApprovals(approvals);
   const planning = createPlanning(p, orgs, projects, tasks);
   const adminJobs = new AdminJobsService(p.jobs);
-  return { orgs, auth, projects, tasks, approvals, planning, adminJobs };
+  const notifications = new NotificationsService(p, tasks, createMailer(p.config));
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, notifications };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -40,4 +44,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerApprovalRoutes(app, s.approvals);
   registerPlanningRoutes(app, s.planning);
   registerAdminRoutes(app, s.adminJobs);
+  registerNotificationRoutes(app, s.notifications);
 }
