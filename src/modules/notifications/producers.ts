@@ -75,7 +75,7 @@ export class EventNotifications {
       const params = { ...base, from: name(status.from), to: name(status.to) };
       for (const userId of (await this.watchers.of(task)).keys()) drafts.push({ userId, type: "task.status_changed", params, link });
     }
-    return { sourceId: e.id, orgId, actorId: e.actorId, projectId: task.projectId, drafts };
+    return { sourceId: e.id, orgId, actorId: e.actorId, projectId: task.projectId, at: e.at, drafts };
   }
 
   /** Mentioned users first, then the task's other watchers. */
@@ -88,7 +88,7 @@ export class EventNotifications {
     const link = taskLink(task.key);
     const drafts: Draft[] = strings(e.data.mentions).map((userId) => ({ userId, type: "task.mentioned" as const, params, link }));
     for (const userId of (await this.watchers.of(task)).keys()) drafts.push({ userId, type: "task.commented", params, link });
-    return { sourceId: e.id, orgId, actorId: e.actorId, projectId: task.projectId, drafts };
+    return { sourceId: e.id, orgId, actorId: e.actorId, projectId: task.projectId, at: e.at, drafts };
   }
 
   private async approval(e: RelayedEvent, orgId: string): Promise<Delivery | undefined> {
@@ -125,6 +125,6 @@ export class EventNotifications {
         drafts = to(strings(e.data.userIds), "approval.cc");
         break;
     }
-    return drafts.length === 0 ? undefined : { sourceId: e.id, orgId, actorId: e.actorId, projectId: null, drafts };
+    return drafts.length === 0 ? undefined : { sourceId: e.id, orgId, actorId: e.actorId, projectId: null, at: e.at, drafts };
   }
 }

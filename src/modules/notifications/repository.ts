@@ -25,6 +25,7 @@ export interface NewNotification {
   link: string;
   inApp: boolean;
   email: "none" | "immediate" | "digest";
+  createdAt: string | null;
 }
 
 /** A recipient with what deciding and rendering needs: language, address, preferences. */
@@ -78,8 +79,10 @@ export const notificationsRepo = {
   async insert(tx: Tx, rows: NewNotification[]): Promise<NotificationRow[]> {
     if (rows.length === 0) return [];
     const r = await tx.query<NotificationRow>(
-      `insert into notifications (id, org_id, user_id, source_id, type, params, link, in_app, email)
-       select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::text[], $8::boolean[], $9::text[])
+      `insert into notifications (id, org_id, user_id, source_id, type, params, link, in_app, email, created_at)
+       select id, org_id, user_id, source_id, type, params, link, in_app, email, coalesce(created_at, now())
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::text[], $8::boolean[], $9::text[], $10::timestamptz[])
+              as n(id, org_id, user_id, source_id, type, params, link, in_app, email, created_at)
        on conflict (source_id, user_id) do nothing
        returning ${cols}`,
       [
@@ -92,6 +95,7 @@ export const notificationsRepo = {
         rows.map((n) => n.link),
         rows.map((n) => n.inApp),
         rows.map((n) => n.email),
+        rows.map((n) => n.createdAt),
       ],
     );
     return r.rows;

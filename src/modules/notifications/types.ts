@@ -54,6 +54,8 @@ export interface Delivery {
   actorId: string | null;
   /** When set, recipients must (still) be able to see this project. */
   projectId: string | null;
+  /** When it happened (the event's commit time); lists sort by it. Default: now. */
+  at?: string;
   drafts: Draft[];
 }
 

@@ -35,7 +35,7 @@ export class NotificationWriter {
       if (!person) continue; // no longer a member of the org
       const channels = channelsFor(person, draft.type, this.mail.available);
       if (!channels.inApp && channels.email === "none") continue;
-      rows.push({ id: newId(), orgId: d.orgId, sourceId: d.sourceId, ...draft, inApp: channels.inApp, email: channels.email });
+      rows.push({ id: newId(), orgId: d.orgId, sourceId: d.sourceId, ...draft, inApp: channels.inApp, email: channels.email, createdAt: d.at ?? null });
     }
     if (rows.length === 0 && !claim) return 0;
     const inserted = await this.p.db.tx(async (tx) => {
