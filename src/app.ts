@@ -14,6 +14,7 @@ import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
 import { startApprovalScheduler } from "./modules/approvals/scheduler.js";
 import { startBackupScheduler } from "./modules/backups/scheduler.js";
+import { startNotificationScheduler } from "./modules/notifications/scheduler.js";
 import { startRecurrenceScheduler } from "./modules/planning/recurrence/scheduler.js";
 import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
   const stopRecurrenceScheduler = config.roles.includes("cron") ? startRecurrenceScheduler(services.planning.recurrences, platform) : undefined;
   const stopBackupScheduler = config.roles.includes("cron") ? startBackupScheduler(services.backups, platform) : undefined;
+  const stopNotificationScheduler = config.roles.includes("cron") ? startNotificationScheduler(services.notifications, platform) : undefined;
 
   // Any number of worker nodes share the outbox and the jobs (row locks / BullMQ), so none is special.
   if (config.roles.includes("worker")) {
@@ -181,6 +183,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
     await services.backups.settle();
     // Before the job queue stops: deliveries in flight are aborted, not waited for.
     await services.webhooks.close();
+    await stopNotificationScheduler?.();
     metrics.stop();
     await platform.close();
   });

@@ -19,6 +19,8 @@ interface Setting {
   values?: readonly string[];
   min?: number;
   max?: number;
+  /** For urls: the schemes accepted. */
+  protocols?: readonly string[];
 }
 
 export const settings = [
@@ -54,6 +56,8 @@ export const settings = [
   { env: "PLINTH_WEBHOOK_ATTEMPTS", kind: "int", default: "8", min: 1, max: 25, description: "Attempts per webhook delivery before it is marked failed" },
   { env: "PLINTH_WEBHOOK_BACKOFF_MS", kind: "int", default: "30000", min: 10, max: 3_600_000, description: "First webhook retry delay; doubles on every further attempt" },
   { env: "PLINTH_WEBHOOK_DISABLE_AFTER", kind: "int", default: "20", min: 1, max: 10_000, description: "Consecutive failed deliveries after which a webhook is disabled" },
+  { env: "PLINTH_SMTP_URL", kind: "url", sensitive: true, protocols: ["smtp:", "smtps:"], description: "SMTP server for e-mail notifications (smtp:// or smtps://, credentials in the URL); unset = no e-mail" },
+  { env: "PLINTH_MAIL_FROM", kind: "string", default: "Plinth <plinth@localhost>", description: "Sender (From) of notification e-mails" },
 ] as const satisfies readonly Setting[];
 
 export interface Config {
@@ -90,6 +94,8 @@ export interface Config {
   webhookAttempts: number;
   webhookBackoffMs: number;
   webhookDisableAfter: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -119,6 +125,7 @@ function parseValue(s: Setting, raw: string): string | number | boolean | string
     }
     case "url":
       if (!URL.canParse(raw)) return fail("must be a URL");
+      if (s.protocols && !s.protocols.includes(new URL(raw).protocol)) return fail(`must be a ${s.protocols.map((p) => `${p}//`).join(" or ")} URL`);
       return raw;
     case "urls": {
       const list = raw.split(",").map((u) => u.trim()).filter(Boolean);
@@ -189,6 +196,8 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAttempts: v.get("PLINTH_WEBHOOK_ATTEMPTS") as number,
     webhookBackoffMs: v.get("PLINTH_WEBHOOK_BACKOFF_MS") as number,
     webhookDisableAfter: v.get("PLINTH_WEBHOOK_DISABLE_AFTER") as number,
+    smtpUrl: v.get("PLINTH_SMTP_URL") as string | undefined,
+    mailFrom: v.get("PLINTH_MAIL_FROM") as string,
   };
 }
 

@@ -17,6 +17,7 @@ const BODYLESS_POSTS = new Set([
   "POST /api/v1/orgs/:orgId/approval-flows/:key/restore",
   "POST /api/v1/orgs/:orgId/webhooks/:webhookId/test",
   "POST /api/v1/orgs/:orgId/webhooks/:webhookId/deliveries/:deliveryId/redeliver",
+  "POST /api/v1/tasks/:idOrKey/watch",
 ]);
 
 interface Operation {

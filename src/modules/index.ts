@@ -9,6 +9,9 @@ import { registerAuthRoutes } from "./auth/routes.js";
 import { registerBackupRoutes } from "./backups/routes.js";
 import { BackupsService } from "./backups/service.js";
 import { AuthService } from "./auth/service.js";
+import { createMailer } from "./notifications/mail/mailer.js";
+import { registerNotificationRoutes } from "./notifications/routes.js";
+import { NotificationsService } from "./notifications/service.js";
 import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
 import { createPlanning, registerPlanningRoutes } from "./planning/index.js";
@@ -32,7 +35,8 @@ export function createServices(p: Platform) {
   const adminJobs = new AdminJobsService(p.jobs);
   const backups = new BackupsService(p);
   const webhooks = new WebhooksService(p, orgs);
-  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups, webhooks };
+  const notifications = new NotificationsService(p, tasks, createMailer(p.config));
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups, webhooks, notifications };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -48,4 +52,5 @@ export function registerModuleRoutes(app: App, s: Services, config: Config): voi
   registerAdminRoutes(app, s.adminJobs);
   registerBackupRoutes(app, s.backups);
   registerWebhookRoutes(app, s.webhooks);
+  registerNotificationRoutes(app, s.notifications);
 }

@@ -123,6 +123,19 @@ describe("signup and login", () => {
     const past = await call(t, "POST", "/api/v1/me/tokens", { token: login.body.token, body: { name: "old", expiresAt: "2001-01-01T00:00:00Z" } });
     expect(past.status).toBe(400);
   });
+
+  it("changes my name and language (zh-CN by default), refusing blanks and unknown languages", async () => {
+    const login = await call(t, "POST", "/api/v1/auth/login", { body: { email: "first@example.com", password: "0123456789" } });
+    const token = login.body.token as string;
+    expect(login.body.user.locale).toBe("zh-CN");
+    const changed = await call(t, "PATCH", "/api/v1/me", { token, body: { locale: "en", name: "  First Person " } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ locale: "en", name: "First Person", email: "first@example.com" });
+    expect((await call(t, "GET", "/api/v1/me", { token })).body.locale).toBe("en");
+    for (const body of [{ locale: "fr" }, { name: "   " }, { name: "" }, { email: "x@example.com" }]) {
+      expect((await call(t, "PATCH", "/api/v1/me", { token, body })).status, JSON.stringify(body)).toBe(400);
+    }
+  });
 });
 
 describe("open signup", () => {

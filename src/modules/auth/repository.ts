@@ -38,6 +38,10 @@ export const usersRepo = {
     );
     return r.rows[0]!;
   },
+  async updateProfile(tx: Tx, id: string, p: { name: string | undefined; locale: string | undefined }): Promise<boolean> {
+    const r = await tx.query("update users set name = coalesce($2, name), locale = coalesce($3, locale), updated_at = now() where id = $1", [id, p.name ?? null, p.locale ?? null]);
+    return r.rowCount > 0;
+  },
   async setPassword(tx: Tx, id: string, passwordHash: string): Promise<void> {
     await tx.query("update users set password_hash = $2, updated_at = now() where id = $1", [id, passwordHash]);
   },

@@ -5,7 +5,7 @@ import { CSRF_COOKIE, SESSION_COOKIE, actorOf, metaOf } from "../../http/auth.js
 import { errorResponses } from "../../http/schemas.js";
 import type { App } from "../../http/types.js";
 import type { AuthService } from "./service.js";
-import { AuthResult, CreateTokenBody, CreatedToken, LoginBody, Me, SignupBody, TokenList, TokenParams } from "./schemas.js";
+import { AuthResult, CreateTokenBody, CreatedToken, LoginBody, Me, SignupBody, TokenList, TokenParams, UpdateMeBody } from "./schemas.js";
 
 const tags = ["auth"];
 
@@ -51,6 +51,12 @@ export function registerAuthRoutes(app: App, auth: AuthService, config: Config):
 
   app.get("/api/v1/me", { schema: { tags, summary: "The signed-in user and their organizations", response: { 200: Me, ...errorResponses() } } }, async (req) =>
     auth.me(actorOf(req)),
+  );
+
+  app.patch(
+    "/api/v1/me",
+    { schema: { tags, summary: "Change my name or language (zh-CN or en: notifications and e-mails use it)", body: UpdateMeBody, response: { 200: Me, ...errorResponses() } } },
+    async (req) => auth.updateProfile(actorOf(req), req.body),
   );
 
   app.post(

@@ -2,13 +2,21 @@ import { Type } from "typebox";
 import { Nullable, Timestamp, Uuid, listOf } from "../../http/schemas.js";
 import { OrgRoleSchema } from "../orgs/schemas.js";
 
+const LocaleSchema = Type.Union([Type.Literal("zh-CN"), Type.Literal("en")], { description: "Language of notifications and e-mails" });
+
 export const User = Type.Object({
   id: Uuid,
   email: Type.String(),
   name: Type.String(),
   isInstanceAdmin: Type.Boolean(),
+  locale: LocaleSchema,
   createdAt: Timestamp,
 });
+
+export const UpdateMeBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), locale: Type.Optional(LocaleSchema) },
+  { additionalProperties: false },
+);
 
 export const SignupBody = Type.Object(
   {
@@ -32,6 +40,7 @@ export const Me = Type.Object({
   email: Type.String(),
   name: Type.String(),
   isInstanceAdmin: Type.Boolean(),
+  locale: LocaleSchema,
   createdAt: Timestamp,
   orgs: Type.Array(Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), role: OrgRoleSchema })),
 });

@@ -17,6 +17,8 @@ export interface PublicUser {
   email: string;
   name: string;
   isInstanceAdmin: boolean;
+  /** Language of notifications and e-mails: zh-CN or en. */
+  locale: "zh-CN" | "en";
   createdAt: string;
 }
 
@@ -25,6 +27,7 @@ export const toPublicUser = (u: UserRow): PublicUser => ({
   email: u.email,
   name: u.name,
   isInstanceAdmin: u.is_instance_admin,
+  locale: u.locale === "en" ? "en" : "zh-CN",
   createdAt: u.created_at,
 });
 
@@ -129,6 +132,18 @@ export class AuthService {
     if (!user) throw notFound("User");
     const orgs = await this.orgs.membershipsOf(actor.userId);
     return { ...toPublicUser(user), orgs };
+  }
+
+  /** Changes the caller's display name or language. */
+  async updateProfile(actor: Actor, input: { name?: string; locale?: "zh-CN" | "en" }) {
+    const name = input.name?.trim();
+    if (name !== undefined && name.length === 0) throw invalid("body.name", "must not be blank");
+    await this.p.db.tx(async (tx) => {
+      const changed = await usersRepo.updateProfile(tx, actor.userId, { name, locale: input.locale });
+      if (!changed) throw notFound("User");
+      await appendAudit(tx, actor, { orgId: null, action: "user.update", targetType: "user", targetId: actor.userId, changes: { ...(name !== undefined ? { name } : {}), ...(input.locale ? { locale: input.locale } : {}) } });
+    });
+    return this.me(actor);
   }
 
   async createPersonalToken(actor: Actor, input: { name: string; expiresAt?: string }) {

@@ -10,6 +10,7 @@ import { projectCan } from "../projects/policy.js";
 import type { ProjectRow } from "../projects/repository.js";
 import type { ProjectsService } from "../projects/service.js";
 import { TaskComments } from "./comments.service.js";
+import { TaskFacts } from "./facts.js";
 import { assertValidParent, rollUpFrom } from "./hierarchy.js";
 import { TaskJournal } from "./journal.js";
 import { TaskLocator } from "./locate.js";
@@ -50,6 +51,7 @@ const unprocessable = (path: string, message: string) => new DomainError("unproc
 export class TasksService {
   readonly views: TaskViews;
   readonly comments: TaskComments;
+  readonly facts: TaskFacts;
   private readonly locator: TaskLocator;
   private scheduling: SchedulingHook | undefined;
   private approvals: ApprovalsService | undefined;
@@ -61,6 +63,7 @@ export class TasksService {
     this.locator = new TaskLocator(p.db, projects);
     this.views = new TaskViews(p, projects);
     this.comments = new TaskComments(p, this.locator);
+    this.facts = new TaskFacts(p.db, this.locator);
     // A workflow may not drop a status that tasks still have.
     projects.useStatusUsage((projectId) => tasksRepo.statusesInUse(p.db, projectId));
   }
