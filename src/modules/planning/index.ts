@@ -35,11 +35,13 @@ export function createPlanning(p: Platform, orgs: OrgsService, projects: Project
   const schedule = new ScheduleService(p, projects, calendar);
   const workload = new WorkloadService(p, orgs, projects, calendar);
   const assignment = new AssignmentService(p, orgs, projects, workload);
+  const dependencies = new DependenciesService(p, locator, orgs, scheduling);
   // Task writes call back into planning inside their own transactions.
   tasks.useSchedulingHook({
     lock: (tx, orgId) => scheduling.lock(tx, orgId),
     datesChanged: (tx, journal, task) => scheduling.datesChanged(tx, journal, task),
     taskCreated: (tx, journal, task) => assignment.assign(tx, journal, task),
+    parentChanging: (tx, task, parentId) => dependencies.assertParentFits(tx, task, parentId),
   });
   return {
     calendar,
@@ -51,7 +53,7 @@ export function createPlanning(p: Platform, orgs: OrgsService, projects: Project
     recurrences: new RecurrencesService(p, projects, tasks),
     feeds: new CalendarFeedsService(p, orgs, projects),
     baselines: new BaselinesService(p, projects, schedule, calendar),
-    dependencies: new DependenciesService(p, locator, orgs, scheduling),
+    dependencies,
     worklogs: new WorklogsService(p, locator),
   };
 }

@@ -18,6 +18,7 @@ const planned = (r: ScheduleTaskRow): PlannedTask => ({
   dueDate: r.due_date,
   estimateHours: r.estimate_hours,
   milestone: r.milestone,
+  parentId: r.parent_id,
 });
 
 /** A project's critical-path schedule over the org's working calendar. */
