@@ -12,6 +12,8 @@ import { registerCalendarRoutes } from "./calendar/routes.js";
 import { CalendarService } from "./calendar/service.js";
 import { registerDependencyRoutes } from "./dependencies/routes.js";
 import { DependenciesService } from "./dependencies/service.js";
+import { registerEarnedValueRoutes } from "./earned/routes.js";
+import { EarnedValueService } from "./earned/service.js";
 import { registerCalendarFeedRoutes } from "./ical/routes.js";
 import { CalendarFeedsService } from "./ical/service.js";
 import { registerLevellingRoutes } from "./levelling/routes.js";
@@ -27,7 +29,7 @@ import { WorklogsService } from "./worklogs/service.js";
 import { registerWorkloadRoutes } from "./workload/routes.js";
 import { WorkloadService } from "./workload/service.js";
 
-/** Planning and resource allocation: dependencies, calendars, schedule and scheduling modes, baselines, worklogs, workload, automatic assignment, levelling, recurring tasks, iCal feeds. */
+/** Planning and resource allocation: dependencies, calendars, schedule and scheduling modes, baselines, earned value, worklogs, workload, automatic assignment, levelling, recurring tasks, iCal feeds. */
 export function createPlanning(p: Platform, orgs: OrgsService, projects: ProjectsService, tasks: TasksService) {
   const locator = new TaskLocator(p.db, projects);
   const calendar = new CalendarService(p, orgs);
@@ -35,11 +37,13 @@ export function createPlanning(p: Platform, orgs: OrgsService, projects: Project
   const schedule = new ScheduleService(p, projects, calendar);
   const workload = new WorkloadService(p, orgs, projects, calendar);
   const assignment = new AssignmentService(p, orgs, projects, workload);
+  const dependencies = new DependenciesService(p, locator, orgs, scheduling);
   // Task writes call back into planning inside their own transactions.
   tasks.useSchedulingHook({
     lock: (tx, orgId) => scheduling.lock(tx, orgId),
     datesChanged: (tx, journal, task) => scheduling.datesChanged(tx, journal, task),
     taskCreated: (tx, journal, task) => assignment.assign(tx, journal, task),
+    parentChanging: (tx, task, parentId) => dependencies.assertParentFits(tx, task, parentId),
   });
   return {
     calendar,
@@ -51,7 +55,8 @@ export function createPlanning(p: Platform, orgs: OrgsService, projects: Project
     recurrences: new RecurrencesService(p, projects, tasks),
     feeds: new CalendarFeedsService(p, orgs, projects),
     baselines: new BaselinesService(p, projects, schedule, calendar),
-    dependencies: new DependenciesService(p, locator, orgs, scheduling),
+    earned: new EarnedValueService(p, projects, schedule, calendar),
+    dependencies,
     worklogs: new WorklogsService(p, locator),
   };
 }
@@ -64,6 +69,7 @@ export function registerPlanningRoutes(app: App, planning: Planning): void {
   registerScheduleRoutes(app, planning.schedule);
   registerSchedulingRoutes(app, planning.scheduling);
   registerBaselineRoutes(app, planning.baselines);
+  registerEarnedValueRoutes(app, planning.earned);
   registerAssignmentRoutes(app, planning.assignment);
   registerLevellingRoutes(app, planning.levelling);
   registerRecurrenceRoutes(app, planning.recurrences);

@@ -35,6 +35,8 @@ export interface SchedulingHook {
   datesChanged(tx: Tx, journal: TaskJournal, task: TaskRow): Promise<void>;
   /** A new task without an assignee; the row as assigned, if the project assigns automatically. */
   taskCreated(tx: Tx, journal: TaskJournal, task: TaskRow): Promise<TaskRow | undefined>;
+  /** Before a task becomes a subtask of `parentId`: throws when that would loop with the dependencies. */
+  parentChanging(tx: Tx, task: TaskRow, parentId: string): Promise<void>;
 }
 
 const PLAN_FIELDS = ["startDate", "dueDate", "estimateHours", "milestone"] as const;
@@ -152,7 +154,7 @@ export class TasksService {
     const project = access.project;
     if (patch.assigneeId && patch.assigneeId !== seen.assignee_id) await this.assertAssignee(actor, project.id, patch.assigneeId);
     return this.p.db.tx(async (tx) => {
-      if (this.scheduling && PLAN_FIELDS.some((f) => patch[f] !== undefined)) await this.scheduling.lock(tx, project.org_id);
+      if (this.scheduling && (PLAN_FIELDS.some((f) => patch[f] !== undefined) || patch.parentId !== undefined)) await this.scheduling.lock(tx, project.org_id);
       const current = await this.lockForWrite(tx, project.id, seen.id);
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
         throw new DomainError("version_conflict", `The task is at version ${current.version}, not ${expectedVersion}`);
@@ -171,7 +173,10 @@ export class TasksService {
       const requested = next.status;
       if (guard.approvalFlowKey !== undefined) next.status = before.status; // moves only once approved
       assertDateOrder(next.startDate, next.dueDate);
-      if (next.parentId !== null && next.parentId !== before.parentId) await assertValidParent(tx, project.id, current.id, next.parentId);
+      if (next.parentId !== null && next.parentId !== before.parentId) {
+        await assertValidParent(tx, project.id, current.id, next.parentId);
+        await this.scheduling?.parentChanging(tx, current, next.parentId);
+      }
       await this.applyProgressRules(tx, project, current, next, patch.progress !== undefined);
       const task = await this.write(tx, new TaskJournal(actor, project), current, next, "updated");
       if (guard.approvalFlowKey === undefined) return { task, approval: null };

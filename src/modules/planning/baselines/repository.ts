@@ -16,6 +16,10 @@ export interface BaselineTask {
   earlyFinish: string;
   durationDays: number;
   milestone: boolean;
+  /** Its estimate when saved: the budget earned value plans with. null: none, or saved before baselines kept budgets. */
+  estimateHours: number | null;
+  /** null: saved before baselines kept it. */
+  summary: boolean | null;
 }
 
 const cols = "b.id, b.project_id, b.name, b.created_by, b.created_at, (select count(*)::int from baseline_tasks bt where bt.baseline_id = b.id) as task_count";
@@ -29,9 +33,20 @@ export const baselinesRepo = {
     );
     if (r.rows.length === 0) return undefined;
     await tx.query(
-      `insert into baseline_tasks (baseline_id, task_id, key, early_start, early_finish, duration_days, milestone)
-       select $1, x.t, x.k, x.s, x.f, x.d, x.m from unnest($2::uuid[], $3::text[], $4::date[], $5::date[], $6::int[], $7::boolean[]) as x(t, k, s, f, d, m)`,
-      [b.id, tasks.map((t) => t.taskId), tasks.map((t) => t.key), tasks.map((t) => t.earlyStart), tasks.map((t) => t.earlyFinish), tasks.map((t) => t.durationDays), tasks.map((t) => t.milestone)],
+      `insert into baseline_tasks (baseline_id, task_id, key, early_start, early_finish, duration_days, milestone, estimate_hours, summary)
+       select $1, x.t, x.k, x.s, x.f, x.d, x.m, x.e, x.y
+         from unnest($2::uuid[], $3::text[], $4::date[], $5::date[], $6::int[], $7::boolean[], $8::numeric[], $9::boolean[]) as x(t, k, s, f, d, m, e, y)`,
+      [
+        b.id,
+        tasks.map((t) => t.taskId),
+        tasks.map((t) => t.key),
+        tasks.map((t) => t.earlyStart),
+        tasks.map((t) => t.earlyFinish),
+        tasks.map((t) => t.durationDays),
+        tasks.map((t) => t.milestone),
+        tasks.map((t) => t.estimateHours),
+        tasks.map((t) => t.summary),
+      ],
     );
     return (await baselinesRepo.get(tx, b.projectId, b.id))!;
   },
@@ -47,12 +62,21 @@ export const baselinesRepo = {
   },
 
   async tasks(q: Queryable, baselineId: string): Promise<BaselineTask[]> {
-    const r = await q.query<{ list: [string, string, string, string, number, boolean][] }>(
-      `select coalesce(json_agg(json_build_array(task_id, key, early_start, early_finish, duration_days, milestone)), '[]') as list
+    const r = await q.query<{ list: [string, string, string, string, number, boolean, number | null, boolean | null][] }>(
+      `select coalesce(json_agg(json_build_array(task_id, key, early_start, early_finish, duration_days, milestone, estimate_hours, summary)), '[]') as list
          from baseline_tasks where baseline_id = $1`,
       [baselineId],
     );
-    return r.rows[0]!.list.map(([taskId, key, earlyStart, earlyFinish, durationDays, milestone]) => ({ taskId, key, earlyStart, earlyFinish, durationDays, milestone }));
+    return r.rows[0]!.list.map(([taskId, key, earlyStart, earlyFinish, durationDays, milestone, estimateHours, summary]) => ({
+      taskId,
+      key,
+      earlyStart,
+      earlyFinish,
+      durationDays,
+      milestone,
+      estimateHours,
+      summary,
+    }));
   },
 
   async remove(tx: Tx, projectId: string, id: string): Promise<boolean> {

@@ -25,8 +25,18 @@ export class BaselinesService {
 
   async create(actor: Actor, projectId: string, name: string) {
     const { project } = await this.projects.access(actor, projectId, "project.update");
-    const plan = await this.schedule.compute(project, "en", this.p.db);
-    const tasks = plan.tasks.map((t) => ({ taskId: t.id, key: t.key, earlyStart: t.earlyStart, earlyFinish: t.earlyFinish, durationDays: t.durationDays, milestone: t.milestone }));
+    const { schedule: plan, tasks: planned } = await this.schedule.plan(project, "en", this.p.db);
+    const estimates = new Map(planned.map((t) => [t.id, t.estimateHours]));
+    const tasks = plan.tasks.map((t) => ({
+      taskId: t.id,
+      key: t.key,
+      earlyStart: t.earlyStart,
+      earlyFinish: t.earlyFinish,
+      durationDays: t.durationDays,
+      milestone: t.milestone,
+      estimateHours: estimates.get(t.id) ?? null,
+      summary: t.summary,
+    }));
     return this.p.db.tx(async (tx) => {
       const row = await baselinesRepo.insert(tx, { id: newId(), orgId: project.org_id, projectId: project.id, name: name.trim(), createdBy: actor.userId }, tasks);
       if (!row) throw new DomainError("conflict", `The project already has a baseline named "${name.trim()}"`);

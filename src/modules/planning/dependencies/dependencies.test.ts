@@ -160,6 +160,44 @@ describe("cycles", () => {
   });
 });
 
+describe("loops through summary tasks", () => {
+  const subtask = async (parentId: string) => {
+    const res = await call(t, "POST", `/api/v1/projects/${eng.id}/tasks`, { token: owner.token, body: { title: "Part", parentId } });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; key: string };
+  };
+
+  it("refuses linking a task to its own summary, and a loop through a summary's subtasks", async () => {
+    const s = await newTask(eng.id, "Phase");
+    const [c1, c2] = [await subtask(s.id), await subtask(s.id)];
+    const toOwnSummary = await link(s.id, { predecessorId: c1.id, type: "FS" });
+    expect(toOwnSummary.status).toBe(422);
+    expect(toOwnSummary.body.detail).toContain(`${c1.key} → ${s.key} → ${c1.key}`);
+    // After the whole phase, B cannot come before a part of it.
+    const b = await newTask(ops.id);
+    expect((await link(b.id, { predecessorId: s.id, type: "FS" })).status).toBe(201);
+    const res = await link(c2.id, { predecessorId: b.id, type: "SS" });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe("dependency_cycle");
+    expect(res.body.errors).toEqual([{ path: "body.predecessorId", message: `would close the loop ${b.key} → ${c2.key} → ${s.key} → ${b.key}` }]);
+  });
+
+  it("refuses making a task part of a summary it must come before or after", async () => {
+    const s = await newTask(eng.id, "Phase");
+    await subtask(s.id);
+    const before = await newTask(eng.id);
+    expect((await link(s.id, { predecessorId: before.id, type: "FS" })).status).toBe(201);
+    const res = await call(t, "PATCH", `/api/v1/tasks/${before.id}`, { token: owner.token, body: { parentId: s.id } });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe("dependency_cycle");
+    expect(res.body.errors).toEqual([{ path: "body.parentId", message: `would close the loop ${s.key} → ${before.key} → ${s.key}` }]);
+    expect((await call(t, "GET", `/api/v1/tasks/${before.id}`, { token: owner.token })).body.parentId).toBeNull();
+    // An unlinked task may join.
+    const free = await newTask(eng.id);
+    expect((await call(t, "PATCH", `/api/v1/tasks/${free.id}`, { token: owner.token, body: { parentId: s.id } })).status).toBe(200);
+  });
+});
+
 describe("changing and removing dependencies", () => {
   it("changes type and lag from either end and records the change on both tasks", async () => {
     const a = await newTask(eng.id);

@@ -101,6 +101,23 @@ export const dependenciesRepo = {
     return { predecessors: predecessors.rows, successors: successors.rows };
   },
 
+  /**
+   * Subtask -> summary along the chains of summaries above these tasks (what the
+   * loop check needs: a loop through a summary passes through a linked task below it).
+   */
+  async summaryChains(q: Queryable, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const r = await q.query<{ pairs: [string, string][] }>(
+      `with recursive up(id, parent_id) as (
+         select id, parent_id from tasks where id = any($1::uuid[]) and parent_id is not null
+         union
+         select t.id, t.parent_id from tasks t join up on t.id = up.parent_id where t.parent_id is not null)
+       select coalesce(json_agg(json_build_array(id, parent_id)), '[]') as pairs from up`,
+      [ids],
+    );
+    return new Map(r.rows[0]!.pairs);
+  },
+
   /** Task keys (ENG-42) by id. */
   async keysOf(q: Queryable, ids: string[]): Promise<Map<string, string>> {
     const r = await q.query<{ id: string; key: string }>(

@@ -10,7 +10,7 @@ import type { SchedulingService } from "../schedule/scheduling.js";
 import { TaskJournal } from "../../tasks/journal.js";
 import type { LocatedTask, TaskLocator } from "../../tasks/locate.js";
 import { taskKey } from "../../tasks/model.js";
-import { cycleClosedBy } from "./cycle.js";
+import { loopClosedBy, loopClosedByParent } from "./cycle.js";
 import { dependenciesRepo, type DependencyRow, type LinkedTaskRow } from "./repository.js";
 import type { CreateDependencyBody, UpdateDependencyBody } from "./schemas.js";
 
@@ -48,10 +48,11 @@ export class DependenciesService {
     return this.p.db.tx(async (tx) => {
       await dependenciesRepo.lockOrg(tx, orgId);
       if (!(await dependenciesRepo.holdTasks(tx, [predecessor.task.id, successor.task.id]))) throw notFound("Task");
-      const loop = cycleClosedBy(await dependenciesRepo.orgEdges(tx, orgId), predecessor.task.id, successor.task.id);
+      const edges = await dependenciesRepo.orgEdges(tx, orgId);
+      const parents = await dependenciesRepo.summaryChains(tx, [...new Set([...edges.flat(), predecessor.task.id, successor.task.id])]);
+      const loop = loopClosedBy(edges, parents, predecessor.task.id, successor.task.id);
       if (loop) {
-        const keys = await dependenciesRepo.keysOf(tx, loop);
-        const named = loop.map((id) => keys.get(id) ?? id).join(" → ");
+        const named = await this.named(tx, loop);
         throw new DomainError("dependency_cycle", `${keyOf(predecessor)} cannot come before ${keyOf(successor)}: that would close the loop ${named}`, {
           errors: [{ path: "body.predecessorId", message: `would close the loop ${named}` }],
         });
@@ -78,6 +79,29 @@ export class DependenciesService {
       });
       return dependency;
     });
+  }
+
+  /**
+   * Inside a task write that makes `parentId` the summary of `task`: refuses it when,
+   * with the org's links, the summary would have to come both before and after the task.
+   */
+  async assertParentFits(tx: Tx, task: { id: string; org_id: string; project_key: string; number: number }, parentId: string): Promise<void> {
+    const edges = await dependenciesRepo.orgEdges(tx, task.org_id);
+    if (edges.length === 0) return;
+    const parents = await dependenciesRepo.summaryChains(tx, [...new Set([...edges.flat(), task.id, parentId])]);
+    parents.set(task.id, parentId);
+    const loop = loopClosedByParent(edges, parents, task.id, parentId);
+    if (!loop) return;
+    const named = await this.named(tx, loop);
+    const parentKey = (await dependenciesRepo.keysOf(tx, [parentId])).get(parentId) ?? parentId;
+    throw new DomainError("dependency_cycle", `${taskKey(task.project_key, task.number)} cannot become a subtask of ${parentKey}: with their dependencies that would close the loop ${named}`, {
+      errors: [{ path: "body.parentId", message: `would close the loop ${named}` }],
+    });
+  }
+
+  private async named(tx: Tx, loop: string[]): Promise<string> {
+    const keys = await dependenciesRepo.keysOf(tx, loop);
+    return loop.map((id) => keys.get(id) ?? id).join(" → ");
   }
 
   async list(actor: Actor, idOrKey: string) {

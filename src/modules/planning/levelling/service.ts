@@ -75,8 +75,8 @@ export class LevellingService {
     const movable: LevelTask[] = [];
     const fixed = data.tasks.filter((t) => {
       const s = t.id === undefined ? undefined : timing.get(t.id);
-      // A task whose own dates its links contradict is left to the user.
-      if (!s || s.conflict || (t.startDate === null && t.dueDate === null)) return true;
+      // A task whose own dates its links contradict is left to the user; a summary moves with its subtasks.
+      if (!s || s.conflict || s.summary || (t.startDate === null && t.dueDate === null)) return true;
       movable.push({ id: s.id, key: s.key, assigneeId: t.assigneeId, startDate: t.startDate, dueDate: t.dueDate, remainingHours: t.remainingHours, freeSlack: s.freeSlackDays, critical: s.critical });
       return false;
     });

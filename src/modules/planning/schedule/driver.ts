@@ -4,8 +4,10 @@ import type { DependencyType } from "./cpm.js";
 // Why a task starts (or finishes) when it does, in the reader's language.
 
 export type DriverText =
-  | { kind: "dependency"; date: string; milestone: boolean; predecessorKey: string; predecessorDate: string; type: DependencyType; lag: number }
+  | { kind: "dependency"; date: string; milestone: boolean; predecessorKey: string; predecessorDate: string; type: DependencyType; lag: number; viaParentKey?: string }
   | { kind: "startDate" | "dueDate" | "milestoneDate"; date: string; planned: string }
+  | { kind: "parentStartDate"; date: string; parentKey: string; planned: string }
+  | { kind: "subtasks"; start: string; finish: string; firstKey: string; lastKey: string }
   | { kind: "projectStart"; date: string; milestone: boolean };
 
 export const formatLink = (type: DependencyType, lag: number): string => `${type} ${lag >= 0 ? "+" : "-"}${Math.abs(lag)}`;
@@ -23,8 +25,13 @@ function english(d: DriverText): string {
     case "dependency": {
       const verb = d.milestone ? "is reached" : tiesFinish(d.type) ? "finishes" : "starts";
       const theirs = readsPredecessorFinish(d.type) ? "finishes" : "starts";
-      return `${verb} ${d.date} because ${d.predecessorKey} ${theirs} ${d.predecessorDate}, ${formatLink(d.type, d.lag)}`;
+      const via = d.viaParentKey !== undefined ? ` (a link to its summary ${d.viaParentKey})` : "";
+      return `${verb} ${d.date} because ${d.predecessorKey} ${theirs} ${d.predecessorDate}, ${formatLink(d.type, d.lag)}${via}`;
     }
+    case "parentStartDate":
+      return `starts ${d.date}, the start date of its summary ${d.parentKey}${d.planned === d.date ? "" : ` (${d.planned} is not a working day)`}`;
+    case "subtasks":
+      return `spans its subtasks: starts ${d.start} with ${d.firstKey}, finishes ${d.finish} with ${d.lastKey}`;
     case "startDate":
       return `starts ${d.date}, its start date${d.planned === d.date ? "" : ` (${d.planned} is not a working day)`}`;
     case "dueDate":
@@ -42,8 +49,13 @@ function chinese(d: DriverText): string {
     case "dependency": {
       const verb = d.milestone ? "达成" : tiesFinish(d.type) ? "完成" : "开始";
       const theirs = readsPredecessorFinish(d.type) ? "完成" : "开始";
-      return `${d.date} ${verb}，因为 ${d.predecessorKey} 于 ${d.predecessorDate} ${theirs}（${formatLink(d.type, d.lag)}）`;
+      const via = d.viaParentKey !== undefined ? `，来自其汇总任务 ${d.viaParentKey} 的依赖` : "";
+      return `${d.date} ${verb}，因为 ${d.predecessorKey} 于 ${d.predecessorDate} ${theirs}（${formatLink(d.type, d.lag)}${via}）`;
     }
+    case "parentStartDate":
+      return `${d.date} 开始：汇总任务 ${d.parentKey} 的计划开始日期${offDay(d.planned, d.date)}`;
+    case "subtasks":
+      return `汇总子任务：${d.start} 随 ${d.firstKey} 开始，${d.finish} 随 ${d.lastKey} 完成`;
     case "startDate":
       return `${d.date} 开始：计划开始日期${offDay(d.planned, d.date)}`;
     case "dueDate":

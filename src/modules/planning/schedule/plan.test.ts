@@ -204,6 +204,7 @@ describe("durations and anchors", () => {
       projectFinish: null,
       criticalPath: [],
       conflicts: [],
+      late: [],
       tasks: [],
     });
   });
@@ -247,5 +248,92 @@ describe("the critical path method", () => {
     const r = criticalPath({ projectStart: 0, activities, fixed: [], links });
     expect(r.finish).toBe(activities.reduce((s, a) => s + a.duration, 0));
     expect(r.activities.every((a) => a.slack === 0 && a.critical)).toBe(true);
+  });
+});
+
+describe("summary tasks and due dates", () => {
+  // A(2) from Mon 2026-11-30; S summarizes C1(2) and C2(3, SS+1 after C1); A -FS-> S -FS-> D(1).
+  // L(3) is due Thu 12-03 but follows A: it finishes Fri 12-04, a day late. E(1) is due on its day.
+  // T starts Mon 12-07 and holds back its subtasks T1 (dated 12-01) and T2 (undated).
+  // The link S -> C1 joins a summary to its own subtask: it is left out.
+  const plan = buildSchedule({
+    calendar: standard,
+    hoursPerDay: 8,
+    tasks: [
+      task("A", { startDate: "2026-11-30", dueDate: "2026-12-01" }),
+      task("S", { estimateHours: 400, dueDate: "2026-12-31" }),
+      task("C1", { estimateHours: 16, parentId: "S" }),
+      task("C2", { estimateHours: 24, parentId: "S" }),
+      task("D", { estimateHours: 8 }),
+      task("L", { estimateHours: 24, dueDate: "2026-12-03" }),
+      task("E", { estimateHours: 8, dueDate: "2026-11-30" }),
+      task("T", { startDate: "2026-12-07" }),
+      task("T1", { estimateHours: 8, startDate: "2026-12-01", parentId: "T" }),
+      task("T2", { estimateHours: 8, parentId: "T" }),
+    ],
+    external: [],
+    links: [link("A", "S"), link("C1", "C2", "SS", 1), link("S", "D"), link("A", "L"), link("S", "C1")],
+    today: "2030-01-01",
+    locale: "en",
+  });
+  const t = byKey(plan.tasks);
+
+  it("spans a summary over its subtasks, which its links hold back", () => {
+    expect([plan.projectStart, plan.projectFinish]).toEqual(["2026-11-30", "2026-12-08"]);
+    expect(dates(t.A!)).toEqual(["2026-11-30", "2026-12-01", "2026-11-30", "2026-12-01", 0, true]);
+    expect(dates(t.C1!)).toEqual(["2026-12-02", "2026-12-03", "2026-12-02", "2026-12-03", 0, true]);
+    expect(dates(t.C2!)).toEqual(["2026-12-03", "2026-12-07", "2026-12-03", "2026-12-07", 0, true]);
+    expect(dates(t.S!)).toEqual(["2026-12-02", "2026-12-07", "2026-12-02", "2026-12-07", 0, true]);
+    expect([t.S!.summary, t.S!.durationDays, t.C1!.summary]).toEqual([true, 4, false]);
+    expect(dates(t.D!)).toEqual(["2026-12-08", "2026-12-08", "2026-12-08", "2026-12-08", 0, true]);
+    expect(dates(t.L!)).toEqual(["2026-12-02", "2026-12-04", "2026-12-04", "2026-12-08", 2, false]);
+    expect(dates(t.E!)).toEqual(["2026-11-30", "2026-11-30", "2026-12-08", "2026-12-08", 6, false]);
+    expect(plan.criticalPath).toEqual(["A", "C1", "S", "C2", "D"]);
+    expect(plan.tasks.map((x) => [x.key, x.freeSlackDays])).toEqual([
+      ["A", 0], ["S", 0], ["C1", 0], ["C2", 0], ["D", 0], ["L", 2], ["E", 6], ["T", 1], ["T1", 1], ["T2", 1],
+    ]);
+  });
+
+  it("explains a subtask held back by its summary, and the summary by its subtasks", () => {
+    expect(t.C1!.driver).toBe("starts 2026-12-02 because A finishes 2026-12-01, FS +0 (a link to its summary S)");
+    expect(t.C1!.drivenBy).toEqual({ kind: "dependency", taskId: "A", taskKey: "A", type: "FS", lagDays: 0, viaParentId: "S", viaParentKey: "S" });
+    expect(t.C2!.driver).toBe("starts 2026-12-03 because C1 starts 2026-12-02, SS +1");
+    expect(t.S!.driver).toBe("spans its subtasks: starts 2026-12-02 with C1, finishes 2026-12-07 with C2");
+    expect(t.D!.driver).toBe("starts 2026-12-08 because S finishes 2026-12-07, FS +0");
+  });
+
+  it("holds subtasks back to their summary's start date, reporting the dated one as a conflict", () => {
+    expect(dates(t.T!)).toEqual(["2026-12-07", "2026-12-07", "2026-12-08", "2026-12-08", 1, false]);
+    expect([t.T1!.earlyStart, t.T2!.earlyStart]).toEqual(["2026-12-07", "2026-12-07"]);
+    expect(t.T1!.driver).toBe("starts 2026-12-07, the start date of its summary T");
+    expect(t.T2!.drivenBy).toEqual({ kind: "parentStartDate", taskId: "T", taskKey: "T" });
+    // L too: its due date would have it start 12-01, but A holds it to 12-02.
+    expect(plan.conflicts).toEqual(["L", "T1"]);
+  });
+
+  it("flags a task that finishes after its due date, and the slack against due dates upstream", () => {
+    expect(plan.late).toEqual(["L"]);
+    expect([t.L!.late, t.L!.dueSlackDays]).toEqual([true, -1]);
+    expect([t.A!.late, t.A!.dueSlackDays]).toEqual([false, -1]);
+    expect([t.E!.late, t.E!.dueSlackDays]).toEqual([false, 0]);
+    // A summary's own due date is a deadline for all of it (12-08..12-31: 18 working days); D has none ahead.
+    expect([t.S!.late, t.S!.dueSlackDays, t.C2!.dueSlackDays, t.D!.dueSlackDays]).toEqual([false, 18, 18, null]);
+  });
+
+  it("makes every subtask finish no earlier than a finish-to-finish link into the summary allows", () => {
+    const ff = buildSchedule({
+      calendar: standard,
+      hoursPerDay: 8,
+      tasks: [task("P", { startDate: "2026-11-30", dueDate: "2026-12-04" }), task("Q"), task("Q1", { estimateHours: 8, parentId: "Q" }), task("Q2", { estimateHours: 24, parentId: "Q" })],
+      external: [],
+      links: [link("P", "Q", "FF", 0)],
+      today: "2030-01-01",
+      locale: "zh-CN",
+    });
+    const q = byKey(ff.tasks);
+    expect([q.Q1!.earlyStart, q.Q1!.earlyFinish, q.Q2!.earlyStart, q.Q2!.earlyFinish]).toEqual(["2026-12-04", "2026-12-04", "2026-12-02", "2026-12-04"]);
+    expect([q.Q!.earlyStart, q.Q!.earlyFinish, q.Q!.slackDays]).toEqual(["2026-12-02", "2026-12-04", 0]);
+    expect(q.Q1!.driver).toBe("2026-12-04 完成，因为 P 于 2026-12-04 完成（FF +0，来自其汇总任务 Q 的依赖）");
+    expect(q.Q!.driver).toBe("汇总子任务：2026-12-02 随 Q2 开始，2026-12-04 随 Q1 完成");
   });
 });

@@ -9,6 +9,13 @@ import { describeDriver, type DriverText } from "./driver.js";
 // A task's own dates are "not before" constraints; with none, it starts with the
 // project. Tasks of other projects are fixed at their planned dates.
 //
+// A task with subtasks is a summary: it spans them (its own estimate and due date do
+// not set its length); its start date and its links hold all of them back.
+// Due dates are also deadlines: a task finishing after its due date is `late`, and
+// `dueSlackDays` (negative when late) shows it on the tasks that make it so. Total
+// slack stays measured against the project finish, so the critical path keeps its
+// meaning when most tasks carry dates.
+//
 // Dates shown: a task starts on working day ES and finishes on working day EF - 1.
 // A milestone sits at a point between days and is shown on the day it is reached
 // (the working day before its point), or on the first day when it opens the project.
@@ -20,6 +27,8 @@ export interface PlannedTask {
   dueDate: string | null;
   estimateHours: number | null;
   milestone: boolean;
+  /** Its summary task (a task of the same project), if any. */
+  parentId?: string | null;
 }
 
 export interface ScheduleInput {
@@ -38,6 +47,8 @@ export interface ScheduledTask {
   id: string;
   key: string;
   milestone: boolean;
+  /** It has subtasks: its dates span theirs. */
+  summary: boolean;
   durationDays: number;
   earlyStart: string;
   earlyFinish: string;
@@ -48,8 +59,12 @@ export interface ScheduledTask {
   critical: boolean;
   /** Its own dates are earlier than its dependencies allow (manual scheduling leaves that to the user). */
   conflict: boolean;
+  /** It finishes after its due date. */
+  late: boolean;
+  /** Working days it can slip before it, or a task after it, misses a due date; negative: that many days late; null: no due date ahead. */
+  dueSlackDays: number | null;
   driver: string;
-  drivenBy: { kind: Driver["kind"]; taskId?: string; taskKey?: string; type?: string; lagDays?: number };
+  drivenBy: { kind: Driver["kind"]; taskId?: string; taskKey?: string; type?: string; lagDays?: number; viaParentId?: string; viaParentKey?: string };
 }
 
 export interface ProjectSchedule {
@@ -58,6 +73,8 @@ export interface ProjectSchedule {
   criticalPath: string[];
   /** Tasks whose own dates their dependencies contradict. */
   conflicts: string[];
+  /** Tasks that finish after their due date. */
+  late: string[];
   tasks: ScheduledTask[];
 }
 
@@ -71,9 +88,13 @@ export function durationOf(t: PlannedTask, cal: WorkCalendar, hoursPerDay: numbe
   return Math.min(MAX_ESTIMATED_DAYS, Math.max(1, days));
 }
 
+const endOf = (cal: WorkCalendar, date: string) => ordinalOf(cal, addDays(date, 1));
+
 /** Where the task's own dates put it: its start point (before any dependency) and the date that says so. */
-function anchorOf(t: PlannedTask, cal: WorkCalendar, duration: number): Activity["notBefore"] {
+function anchorOf(t: PlannedTask, cal: WorkCalendar, duration: number, summary = false): Activity["notBefore"] {
   const endOf = (date: string) => ordinalOf(cal, addDays(date, 1));
+  // A summary's length comes from its subtasks: only its start date holds them back.
+  if (summary) return t.startDate === null ? null : { point: ordinalOf(cal, t.startDate), reason: "startDate" };
   if (t.milestone) {
     const date = t.dueDate ?? t.startDate;
     return date === null ? null : { point: endOf(date), reason: "milestoneDate" };
@@ -85,11 +106,15 @@ function anchorOf(t: PlannedTask, cal: WorkCalendar, duration: number): Activity
 
 export function buildSchedule(input: ScheduleInput): ProjectSchedule {
   const { calendar: cal, hoursPerDay } = input;
-  if (input.tasks.length === 0) return { projectStart: null, projectFinish: null, criticalPath: [], conflicts: [], tasks: [] };
+  if (input.tasks.length === 0) return { projectStart: null, projectFinish: null, criticalPath: [], conflicts: [], late: [], tasks: [] };
 
+  const inProject = new Set(input.tasks.map((t) => t.id));
+  const parents = new Set(input.tasks.flatMap((t) => (t.parentId != null && inProject.has(t.parentId) ? [t.parentId] : [])));
   const activities: Activity[] = input.tasks.map((t) => {
-    const duration = durationOf(t, cal, hoursPerDay);
-    return { id: t.id, duration, notBefore: anchorOf(t, cal, duration) };
+    const summary = parents.has(t.id);
+    const duration = summary ? 0 : durationOf(t, cal, hoursPerDay);
+    const due = t.milestone && !summary ? (t.dueDate ?? t.startDate) : t.dueDate;
+    return { id: t.id, duration, notBefore: anchorOf(t, cal, duration, summary), parentId: t.parentId ?? null, deadline: due === null ? null : endOf(cal, due) };
   });
   const fixed: FixedActivity[] = [];
   for (const t of input.external) {
@@ -129,7 +154,8 @@ export function buildSchedule(input: ScheduleInput): ProjectSchedule {
     return {
       id: a.id,
       key: task.key,
-      milestone: task.milestone,
+      milestone: task.milestone && !a.summary,
+      summary: a.summary,
       durationDays: a.duration,
       earlyStart: shown.start,
       earlyFinish: shown.finish,
@@ -138,7 +164,9 @@ export function buildSchedule(input: ScheduleInput): ProjectSchedule {
       slackDays: a.slack,
       freeSlackDays: a.freeSlack,
       critical: a.critical,
-      conflict: a.es > (activities[i]!.notBefore?.point ?? a.es),
+      conflict: a.pushed,
+      late: a.late,
+      dueSlackDays: a.dueSlack,
       driver: describeDriver(text, input.locale),
       drivenBy: drivenBy(a.driver, byId),
     };
@@ -151,6 +179,7 @@ export function buildSchedule(input: ScheduleInput): ProjectSchedule {
     projectFinish: milestoneDay(cpm.finish),
     criticalPath: critical.map(({ a }) => a.id),
     conflicts: tasks.filter((t) => t.conflict).map((t) => t.id),
+    late: tasks.filter((t) => t.late).map((t) => t.id),
     tasks,
   };
 }
@@ -176,8 +205,21 @@ function driverText(
         predecessorDate: d.type === "FS" || d.type === "FF" ? pred.finish : pred.start,
         type: d.type,
         lag: d.lag,
+        ...(d.viaParentId !== undefined ? { viaParentKey: byId.get(d.viaParentId)?.key ?? d.viaParentId } : {}),
       };
     }
+    case "parentStartDate": {
+      const parent = byId.get(d.parentId);
+      return { kind: "parentStartDate", date: shown.start, parentKey: parent?.key ?? d.parentId, planned: parent?.startDate ?? shown.start };
+    }
+    case "subtasks":
+      return {
+        kind: "subtasks",
+        start: shown.start,
+        finish: shown.finish,
+        firstKey: byId.get(d.firstId)?.key ?? d.firstId,
+        lastKey: byId.get(d.lastId)?.key ?? d.lastId,
+      };
     case "startDate":
       return { kind: "startDate", date: shown.start, planned: task.startDate! };
     case "dueDate":
@@ -190,6 +232,20 @@ function driverText(
 }
 
 function drivenBy(d: Driver, byId: ReadonlyMap<string, PlannedTask>): ScheduledTask["drivenBy"] {
-  if (d.kind !== "dependency") return { kind: d.kind };
-  return { kind: d.kind, taskId: d.predecessorId, taskKey: byId.get(d.predecessorId)?.key ?? d.predecessorId, type: d.type, lagDays: d.lag };
+  const keyOf = (id: string) => byId.get(id)?.key ?? id;
+  switch (d.kind) {
+    case "dependency": {
+      const via = d.viaParentId !== undefined ? { viaParentId: d.viaParentId, viaParentKey: keyOf(d.viaParentId) } : {};
+      return { kind: d.kind, taskId: d.predecessorId, taskKey: keyOf(d.predecessorId), type: d.type, lagDays: d.lag, ...via };
+    }
+    case "parentStartDate":
+      return { kind: d.kind, taskId: d.parentId, taskKey: keyOf(d.parentId) };
+    case "subtasks":
+      return { kind: d.kind, taskId: d.firstId, taskKey: keyOf(d.firstId) };
+    case "startDate":
+    case "dueDate":
+    case "milestoneDate":
+    case "projectStart":
+      return { kind: d.kind };
+  }
 }

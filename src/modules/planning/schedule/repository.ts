@@ -8,6 +8,7 @@ export interface ScheduleTaskRow {
   due_date: string | null;
   estimate_hours: number | null;
   milestone: boolean;
+  parent_id: string | null;
 }
 
 export interface LinkRow {
@@ -24,16 +25,16 @@ export interface ReschedulableRow extends ScheduleTaskRow {
   automatic: boolean;
 }
 
-type TaskTuple = [id: string, key: string, start: string | null, due: string | null, estimate: number | null, milestone: boolean];
+type TaskTuple = [id: string, key: string, start: string | null, due: string | null, estimate: number | null, milestone: boolean, parent: string | null];
 type LinkTuple = [predecessor: string, successor: string, type: DependencyType, lag: number];
 
-const toTask = ([id, key, start_date, due_date, estimate_hours, milestone]: TaskTuple): ScheduleTaskRow => ({ id, key, start_date, due_date, estimate_hours, milestone });
+const toTask = ([id, key, start_date, due_date, estimate_hours, milestone, parent_id]: TaskTuple): ScheduleTaskRow => ({ id, key, start_date, due_date, estimate_hours, milestone, parent_id });
 const toLink = ([predecessor_id, successor_id, type, lag_days]: LinkTuple): LinkRow => ({ predecessor_id, successor_id, type, lag_days });
 
 // A schedule reads thousands of tasks and links at once. Each list comes back as
 // one JSON array rather than as rows: PGlite turns 5,000 rows into objects four
 // times slower than it parses the same data as one JSON value.
-const taskTuple = "json_build_array(t.id, p.key || '-' || t.number, t.start_date, t.due_date, t.estimate_hours, t.milestone)";
+const taskTuple = "json_build_array(t.id, p.key || '-' || t.number, t.start_date, t.due_date, t.estimate_hours, t.milestone, t.parent_id)";
 
 export const scheduleRepo = {
   async projectTasks(q: Queryable, projectId: string): Promise<ScheduleTaskRow[]> {
@@ -80,14 +81,18 @@ export const scheduleRepo = {
   async reschedulable(q: Queryable, ids: string[]): Promise<ReschedulableRow[]> {
     if (ids.length === 0) return [];
     const r = await q.query<{ list: [...TaskTuple, string, boolean][] }>(
-      `select coalesce(json_agg(json_build_array(t.id, p.key || '-' || t.number, t.start_date, t.due_date, t.estimate_hours, t.milestone,
+      `select coalesce(json_agg(json_build_array(t.id, p.key || '-' || t.number, t.start_date, t.due_date, t.estimate_hours, t.milestone, t.parent_id,
                                                  t.project_id, coalesce(s.mode = 'automatic', false))), '[]') as list
          from tasks t join projects p on p.id = t.project_id and p.archived_at is null
          left join project_scheduling s on s.project_id = t.project_id
         where t.id = any($1::uuid[])`,
       [ids],
     );
-    return r.rows[0]!.list.map(([id, key, start, due, estimate, milestone, project_id, automatic]) => ({ ...toTask([id, key, start, due, estimate, milestone]), project_id, automatic }));
+    return r.rows[0]!.list.map(([id, key, start, due, estimate, milestone, parent, project_id, automatic]) => ({
+      ...toTask([id, key, start, due, estimate, milestone, parent]),
+      project_id,
+      automatic,
+    }));
   },
 
   /** Whether any project of the org schedules automatically (most orgs: none, and nothing to do). */

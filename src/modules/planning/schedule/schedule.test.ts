@@ -117,9 +117,30 @@ describe("GET /projects/{id}/schedule", () => {
     expect(s.tasks[0].driver).toBe(`starts 2026-12-09 because ${upstream.key} finishes 2026-12-08, FS +0`);
   });
 
+  it("spans parents over their subtasks and flags tasks that miss their due date", async () => {
+    const p = await newProject();
+    const a = await newTask(p.id, { startDate: "2026-11-30", dueDate: "2026-12-01" });
+    const phase = await newTask(p.id, { title: "Phase", dueDate: "2026-12-04" });
+    const c1 = await newTask(p.id, { estimateHours: 16, parentId: phase.id });
+    const c2 = await newTask(p.id, { estimateHours: 24, parentId: phase.id });
+    await depend(phase.id, a.id);
+    await depend(c2.id, c1.id, "SS", 1);
+    const s = await schedule(p.id);
+    const byId = (id: string) => s.tasks.find((x: { id: string }) => x.id === id);
+    expect(row(s, c1.id)).toEqual(["2026-12-02", "2026-12-03", "2026-12-02", "2026-12-03", 0, true]);
+    expect(row(s, c2.id)).toEqual(["2026-12-03", "2026-12-07", "2026-12-03", "2026-12-07", 0, true]);
+    expect(byId(phase.id)).toMatchObject({ summary: true, earlyStart: "2026-12-02", earlyFinish: "2026-12-07", durationDays: 4, late: true, dueSlackDays: -1 });
+    expect(byId(phase.id).driver).toBe(`spans its subtasks: starts 2026-12-02 with ${c1.key}, finishes 2026-12-07 with ${c2.key}`);
+    expect(byId(c1.id).driver).toBe(`starts 2026-12-02 because ${a.key} finishes 2026-12-01, FS +0 (a link to its summary ${phase.key})`);
+    // The phase's due date (Friday) is a deadline for its subtasks, and for A that drives them.
+    expect([byId(c2.id).dueSlackDays, byId(c1.id).dueSlackDays, byId(a.id).dueSlackDays]).toEqual([-1, -1, -1]);
+    expect(s.late).toEqual([phase.id]);
+    expect([s.projectStart, s.projectFinish]).toEqual(["2026-11-30", "2026-12-07"]);
+  });
+
   it("answers an empty project with nulls, and 404 outside the org or a guest's projects", async () => {
     const p = await newProject();
-    expect(await schedule(p.id)).toEqual({ projectStart: null, projectFinish: null, criticalPath: [], conflicts: [], tasks: [] });
+    expect(await schedule(p.id)).toEqual({ projectStart: null, projectFinish: null, criticalPath: [], conflicts: [], late: [], tasks: [] });
     const stranger = (await orgWithOwner(t)).owner;
     expect((await call(t, "GET", `/api/v1/projects/${p.id}/schedule`, { token: stranger.token })).status).toBe(404);
     const guest = await addMember(t, orgId, owner, "guest");

@@ -18,6 +18,7 @@ const planned = (r: ScheduleTaskRow): PlannedTask => ({
   dueDate: r.due_date,
   estimateHours: r.estimate_hours,
   milestone: r.milestone,
+  parentId: r.parent_id,
 });
 
 /** A project's critical-path schedule over the org's working calendar. */
@@ -35,22 +36,28 @@ export class ScheduleService {
 
   /** The schedule of a project the caller may already see (baselines snapshot it). */
   async compute(project: Pick<ProjectRow, "id" | "org_id">, locale: Locale, q: Queryable = this.p.db.read): Promise<ProjectSchedule> {
+    return (await this.plan(project, locale, q)).schedule;
+  }
+
+  /** The schedule and the project's tasks it was computed from (their estimates are budgets for earned value). */
+  async plan(project: Pick<ProjectRow, "id" | "org_id">, locale: Locale, q: Queryable = this.p.db.read): Promise<{ schedule: ProjectSchedule; tasks: PlannedTask[] }> {
     const { rules, hoursPerDay } = await this.calendar.rulesOf(project.org_id, q);
-    const tasks = await scheduleRepo.projectTasks(q, project.id);
+    const tasks = (await scheduleRepo.projectTasks(q, project.id)).map(planned);
     const links = await scheduleRepo.links(q, project.id);
     const inProject = new Set(tasks.map((t) => t.id));
     const elsewhere = [...new Set(links.flatMap((l) => [l.predecessor_id, l.successor_id]).filter((id) => !inProject.has(id)))];
     const external = await scheduleRepo.tasksById(q, elsewhere);
     try {
-      return buildSchedule({
+      const schedule = buildSchedule({
         calendar: compileCalendar(rules),
         hoursPerDay,
-        tasks: tasks.map(planned),
+        tasks,
         external: external.map(planned),
         links: links.map((l) => ({ predecessorId: l.predecessor_id, successorId: l.successor_id, type: l.type, lag: l.lag_days })),
         today: new Date().toISOString().slice(0, 10),
         locale,
       });
+      return { schedule, tasks };
     } catch (err) {
       // Links are checked for loops when made; this only reports damaged data instead of failing.
       if (err instanceof ScheduleCycleError) {

@@ -5,6 +5,7 @@ import {
   isoWeekLabel,
   isWorkingDay,
   mondayOf,
+  ordinalOf,
   workingDaysBetween,
   type WorkCalendar,
 } from "../calendar/workdays.js";
@@ -47,6 +48,30 @@ export interface PersonLoad {
 }
 
 const round2 = (h: number) => Math.round(h * 100) / 100;
+
+/**
+ * Hours spread evenly over the working days of a window, on the calendar's
+ * working-day axis (ordinals, see calendar/workdays.ts): workload per week and
+ * earned value's planned value both read it.
+ */
+export interface Spread {
+  /** Ordinal of the window's first working day. */
+  first: number;
+  /** Working days in the window; 0 when it has none (the hours then fall at its end). */
+  days: number;
+  hours: number;
+}
+
+export function spreadOver(cal: WorkCalendar, from: string, to: string, hours: number): Spread {
+  return { first: ordinalOf(cal, from), days: workingDaysBetween(cal, from, to), hours };
+}
+
+/** The hours of a spread on working days before `point` (an ordinal: the working days before a date). */
+export function hoursBefore(s: Spread, point: number): number {
+  if (s.days === 0) return point > s.first ? s.hours : 0;
+  const done = Math.min(s.days, Math.max(0, point - s.first));
+  return (s.hours * done) / s.days;
+}
 
 /** The ISO weeks covering [from, to], Monday to Sunday. */
 export function weeksCovering(from: string, to: string): Week[] {
@@ -99,14 +124,12 @@ export function computeWorkload(input: {
       if (counts) load.unscheduled += t.remainingHours;
       continue;
     }
-    const perDay = t.remainingHours / workingDaysBetween(window.cal, window.from, window.to);
+    const spread = spreadOver(window.cal, window.from, window.to, t.remainingHours);
     const lo = Math.max(0, weekIndex(window.from));
     const hi = Math.min(weeks.length - 1, weekIndex(window.to));
     for (let i = lo; i <= hi; i++) {
       const w = weeks[i]!;
-      const from = window.from > w.start ? window.from : w.start;
-      const to = window.to < w.end ? window.to : w.end;
-      const hours = perDay * workingDaysBetween(window.cal, from, to);
+      const hours = hoursBefore(spread, ordinalOf(window.cal, addDays(w.end, 1))) - hoursBefore(spread, ordinalOf(window.cal, w.start));
       load.all[i]! += hours;
       if (counts) load.mine[i]! += hours;
     }
