@@ -78,7 +78,9 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    return503OnClosing: true,
+    // A request that reached us on an open connection while draining is served, not refused:
+    // nginx cannot retry a refused POST on another node once it has sent it.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true },
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -144,7 +146,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
     if (at) throw invalid(at, "must not contain NUL characters or unpaired UTF-16 surrogates");
   });
   registerAuthentication(app, services.auth);
-  registerIdempotency(app, platform.db);
+  registerIdempotency(app, platform);
   registerOpsRoutes(app, { platform, metrics, isDraining: () => draining });
   // A node without the api role (a dedicated worker or cron node) still answers health and metrics.
   if (config.roles.includes("api")) registerModuleRoutes(app, services, config);

@@ -1,18 +1,32 @@
 import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Database } from "../platform/db/index.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Platform } from "../platform/index.js";
 import { DomainError, invalid } from "../platform/errors.js";
 import { idempotencyStore } from "../platform/idempotency.js";
 import type { App } from "./types.js";
 
 const HEADER = "idempotency-key";
 
+/** Per request: the Idempotency-Key it claimed, for the transactions that commit its effect. */
+const claimScope = new AsyncLocalStorage<{ claim?: { scope: string; key: string } }>();
+
 /**
  * Idempotency-Key on POST (API.md): same key + same body within 24 h replays the
  * first response; a different body is 422; a duplicate still running is 409.
  */
-export function registerIdempotency(app: App, db: Database): void {
+export function registerIdempotency(app: App, platform: Pick<Platform, "db" | "nodeId" | "beforeCommit">): void {
+  const { db, nodeId } = platform;
   app.decorateRequest("idempotency", null);
+  // The request's claim travels with its async context down to the services' transactions.
+  app.addHook("onRequest", (_req, _reply, done) => {
+    claimScope.run({}, done);
+  });
+  platform.beforeCommit(async (tx) => {
+    const here = claimScope.getStore();
+    // Every transaction of the request marks (not just the first): a rolled-back one marks nothing.
+    if (here?.claim) await idempotencyStore.markEffect(tx, here.claim.scope, here.claim.key);
+  });
 
   app.addHook("preHandler", async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method !== "POST") return;
@@ -24,17 +38,26 @@ export function registerIdempotency(app: App, db: Database): void {
     const requestHash = createHash("sha256")
       .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
       .digest("hex");
-    if (await idempotencyStore.claim(db, scope, key, requestHash)) {
+    const claimed = async () => {
       req.idempotency = { scope, key };
-      return;
-    }
+      const here = claimScope.getStore();
+      if (here) here.claim = { scope, key };
+    };
+    if (await idempotencyStore.claim(db, scope, key, requestHash, nodeId)) return claimed();
     const prior = await idempotencyStore.get(db, scope, key);
     if (!prior) throw new DomainError("idempotency_in_flight", "The same request is still in progress; retry shortly");
     if (prior.request_hash !== requestHash) {
       throw new DomainError("idempotency_key_reused", "This Idempotency-Key was used with a different request");
     }
     if (prior.state === "in_flight" || prior.status_code === null) {
-      throw new DomainError("idempotency_in_flight", "The same request is still in progress; retry shortly");
+      // The node serving it died before anything committed: this retry runs it instead.
+      if (prior.holder_dead && !prior.effect_committed && (await idempotencyStore.takeOver(db, scope, key, requestHash, nodeId))) return claimed();
+      throw new DomainError(
+        "idempotency_in_flight",
+        prior.holder_dead
+          ? "The request was applied but the node serving it stopped before answering; read the resource instead of retrying"
+          : "The same request is still in progress; retry shortly",
+      );
     }
     return reply
       .code(prior.status_code)

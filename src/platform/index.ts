@@ -2,7 +2,9 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { RedisBus, MemoryBus, type Bus } from "./bus.js";
 import { MemoryCache, RedisCache, type Cache } from "./cache.js";
-import { openDatabase, type Database } from "./db/index.js";
+import { randomUUID } from "node:crypto";
+import { openDatabase, type Database, type Tx } from "./db/index.js";
+import { startHeartbeat } from "./heartbeat.js";
 import { migrate } from "./db/migrate.js";
 import type { Logger } from "./logger.js";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./ratelimit.js";
@@ -25,6 +27,9 @@ export interface Platform {
   relay: OutboxRelay;
   /** Hears the events of each committed transaction on this node (relay kick, cache invalidation). */
   onCommit(listener: CommitListener): void;
+  beforeCommit(hook: (tx: Tx) => Promise<void>): void;
+  /** This process, for claims that must be released when it dies (see heartbeat.ts). */
+  nodeId: string;
   close(): Promise<void>;
 }
 
@@ -43,7 +48,9 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
   const raw = overrides.db ?? (await openDatabase(config));
   const applied = await migrate(raw);
   if (applied.length > 0) log.info({ applied }, "migrations applied");
-  const { db, onCommit } = observeCommits(raw);
+  const { db, onCommit, beforeCommit } = observeCommits(raw);
+  const nodeId = randomUUID();
+  const stopHeartbeat = await startHeartbeat(db, nodeId, log);
   const observer = overrides.observer ?? { jobs: noObserver, outboxPublished: () => undefined };
   const jobs = createJobQueue(config, db, log, observer.jobs);
   const events = (bus: Bus) => {
@@ -66,9 +73,12 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
       jobs,
       relay,
       onCommit,
+      beforeCommit,
+      nodeId,
       close: async () => {
         await relay.stop();
         await jobs.close();
+        await stopHeartbeat();
         await db.close();
       },
     };
@@ -91,9 +101,12 @@ export async function createPlatform(config: Config, log: Logger, overrides: Pla
     jobs,
     relay,
     onCommit,
+    beforeCommit,
+    nodeId,
     close: async () => {
       await relay.stop();
       await jobs.close();
+      await stopHeartbeat();
       await bus.close();
       redis.disconnect();
       sub.disconnect();

@@ -76,11 +76,11 @@ export function createMetrics(db: () => Database | undefined, jobs: () => JobQue
     },
   });
   const outboxPublished = new Counter({ name: "plinth_outbox_published_total", help: "Outbox events published by this node", registers: [registry] });
-  const jobsCompleted = new Counter({ name: "plinth_jobs_completed_total", help: "Jobs completed by this node", labelNames: ["job"] as const, registers: [registry] });
+  const jobsCompleted = new Counter({ name: "plinth_jobs_completed_total", help: "Jobs completed by this node", labelNames: ["job_name"] as const, registers: [registry] });
   const jobsFailed = new Counter({
     name: "plinth_jobs_failed_total",
     help: "Jobs dead-lettered after their last attempt on this node",
-    labelNames: ["job"] as const,
+    labelNames: ["job_name"] as const,
     registers: [registry],
   });
   new Gauge({
@@ -100,7 +100,7 @@ export function createMetrics(db: () => Database | undefined, jobs: () => JobQue
     outboxPending,
     /** What the platform reports (jobs and relay). */
     platformObserver: {
-      jobs: { completed: (job: string) => jobsCompleted.inc({ job }), failed: (job: string) => jobsFailed.inc({ job }) },
+      jobs: { completed: (job: string) => jobsCompleted.inc({ job_name: job }), failed: (job: string) => jobsFailed.inc({ job_name: job }) },
       outboxPublished: (n: number) => outboxPublished.inc(n),
     },
     stop: () => {

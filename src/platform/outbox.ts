@@ -38,14 +38,22 @@ export type CommitListener = (events: readonly DomainEvent[]) => void;
  * the relay publishes at once instead of at its next poll, and this node's caches drop what
  * the write changed before the writer reads again. Never called for a rolled-back transaction.
  */
-export function observeCommits(db: Database): { db: Database; onCommit: (listener: CommitListener) => void } {
+export function observeCommits(db: Database): {
+  db: Database;
+  onCommit: (listener: CommitListener) => void;
+  /** Runs last inside every transaction, before commit (e.g. marking an idempotent request applied). */
+  beforeCommit: (hook: (tx: Tx) => Promise<void>) => void;
+} {
   const listeners: CommitListener[] = [];
+  const hooks: ((tx: Tx) => Promise<void>)[] = [];
   const observed: Database = Object.create(db) as Database;
   observed.tx = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     let inner: Tx | undefined;
-    const result = await db.tx((tx) => {
+    const result = await db.tx(async (tx) => {
       inner = tx;
-      return fn(tx);
+      const r = await fn(tx);
+      for (const h of hooks) await h(tx);
+      return r;
     });
     const events = inner && written.get(inner);
     if (events) {
@@ -59,5 +67,5 @@ export function observeCommits(db: Database): { db: Database; onCommit: (listene
     }
     return result;
   };
-  return { db: observed, onCommit: (l) => listeners.push(l) };
+  return { db: observed, onCommit: (l) => listeners.push(l), beforeCommit: (h) => hooks.push(h) };
 }

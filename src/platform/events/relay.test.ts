@@ -112,7 +112,7 @@ describe("outbox relay", () => {
     const res = await call(t, "GET", "/metrics");
     expect(res.body).toMatch(/plinth_outbox_lag_seconds \d/);
     expect(res.body).toMatch(/plinth_outbox_published_total [1-9]/);
-    expect(res.body).toMatch(/plinth_jobs_completed_total\{job="event.test-counter"\} [1-9]/);
+    expect(res.body).toMatch(/plinth_jobs_completed_total\{job_name="event.test-counter"\} [1-9]/);
   });
 });
 
