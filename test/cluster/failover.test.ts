@@ -36,7 +36,7 @@ async function expectNoLossNoDuplicate(load: WriteLoad, tag: string): Promise<nu
   }
 }
 
-const ready = async (url: string) => (await fetch(`${url}/readyz`)).status === 200;
+const ready = async (url: string) => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 200;
 
 describe("a cluster of two nodes behind nginx", () => {
   it("loses and doubles no acknowledged write when a node is killed with SIGKILL under load", async () => {
@@ -81,8 +81,10 @@ describe("a cluster of two nodes behind nginx", () => {
 
   it("reports not-ready while the PostgreSQL primary restarts, and recovers without restarting Plinth", async () => {
     const pids = topo.nodes.map((n) => n.process?.child.pid);
+    const stopping = Date.now();
     await topo.pg.primary.stop("fast");
     const down = Date.now();
+    console.log(`[cluster] primary stopped in ${down - stopping} ms`);
     for (const node of topo.nodes) await until(`node :${node.port} not ready`, async () => !(await ready(node.url)), 30_000);
     await topo.pg.primary.start();
     const up = Date.now();

@@ -39,7 +39,10 @@ ${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2
   server {
     listen 127.0.0.1:${port};
     client_max_body_size 1m;
+    # A POST carrying an Idempotency-Key is safe to send again (Plinth replays or takes over the
+    # claim of a dead node), so nginx may retry it on the other node even after sending it.
     location / {
+      if ($http_idempotency_key) { rewrite ^ /__idempotent$uri last; }
       proxy_pass http://plinth;
       proxy_http_version 1.1;
       proxy_set_header Host $host;
@@ -52,6 +55,19 @@ ${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2
       # A refused or reset connection goes to the other node; only before the request was
       # sent for non-idempotent methods (nginx's rule), so a POST is never sent twice by nginx.
       proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream_tries 2;
+    }
+    location /__idempotent/ {
+      internal;
+      rewrite ^/__idempotent(.*)$ $1 break;
+      proxy_pass http://plinth;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 60s;
+      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
       proxy_next_upstream_tries 2;
     }
   }
