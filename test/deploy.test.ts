@@ -41,10 +41,6 @@ import { K8S, envNamesIn, k8sProblems, readBase, readRendered, type K8sFacts } f
 const PENDING_METRICS: Record<string, string> = {
   plinth_ws_connections: "issue 5 item 3 (real-time WebSocket)",
   plinth_ws_dropped_total: "issue 5 item 3 (real-time WebSocket)",
-  plinth_webhook_deliveries_total: "issue 5 item 6 (webhooks)",
-  plinth_db_replica_lag_seconds: "issue 7 item 1 (read/write splitting)",
-  plinth_db_replica_in_rotation: "issue 7 item 1 (read/write splitting)",
-  plinth_cache_requests_total: "issue 7 item 2 (caching)",
 };
 
 /** Routes the load balancers already know about, implemented elsewhere; same rule as PENDING_METRICS. */

@@ -103,6 +103,15 @@ export function openPostgres(opts: PostgresOptions): Database {
     onCommit: (listener) => commits.add(listener),
     async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await primary.connect();
+      // A connection lost while the transaction awaits something else is reported
+      // as an 'error' event on the checked-out client; without a listener that
+      // would crash the process. The next query fails instead, and the client is
+      // discarded on release.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on("error", onError);
       const emitted: EmittedEvent[] = [];
       let result: T;
       try {
@@ -119,10 +128,13 @@ export function openPostgres(opts: PostgresOptions): Database {
         });
         await client.query("commit");
       } catch (err) {
-        await client.query("rollback").catch(() => undefined);
+        await client.query("rollback").catch((e: unknown) => {
+          broken ??= e instanceof Error ? e : new Error(String(e));
+        });
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        client.release(broken);
       }
       await commits.committed(emitted);
       return result;

@@ -103,8 +103,11 @@ export class BullJobQueue implements JobQueue {
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
+    const worker = this.worker;
     this.worker = undefined;
+    // With Redis gone BullMQ's close waits for it forever; jobs not finished stay
+    // in Redis and are picked up again, so shutdown does not wait past a bound.
+    if (worker) await settleWithin(worker.close(), CLOSE_WAIT_MS);
   }
 
   async list(state: JobState, limit: number): Promise<JobInfo[]> {
@@ -145,9 +148,16 @@ export class BullJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.stop();
-    await this.queue.close();
+    await settleWithin(this.queue.close(), CLOSE_WAIT_MS);
     this.connection.disconnect();
   }
+}
+
+const CLOSE_WAIT_MS = 3000;
+
+/** Waits for `p` to settle, at most `ms`; errors are irrelevant to a shutdown. */
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  await withTimeout(p, ms).catch(() => undefined);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
