@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 // The suite always runs on embedded PGlite; with TEST_DATABASE_URL (and
@@ -6,6 +7,10 @@ const modes = ["pglite", ...(process.env.TEST_DATABASE_URL ? ["postgres"] : [])]
 
 export default defineConfig({
   test: {
+    // Most files wait on servers, child processes and sockets more than they compute: one
+    // more file in flight than cores keeps a small CI machine busy (vitest's default is one
+    // fewer, i.e. a single file at a time on 2 cores).
+    maxWorkers: availableParallelism() + 1,
     projects: modes.map((mode) => ({
       test: {
         name: mode,
