@@ -30,8 +30,8 @@ export interface PlanningDataset {
 }
 
 const DAY = 86_400_000;
-/** A predecessor is one of the WINDOW tasks before its successor (work flows forward through the plan). */
-const WINDOW = 60;
+/** A predecessor is one of the WINDOW tasks before its successor (tasks are numbered in start order). */
+const WINDOW = 1500;
 /** Every SUMMARY_EVERY-th task is a summary of the next few ones. */
 const SUMMARY_EVERY = 40;
 const SUMMARY_CHILDREN = 6;
@@ -48,12 +48,23 @@ function lagOf(r: Rng): number {
 }
 
 /** Tasks of the project: their dates spread over the weeks, summaries with subtasks, milestones. */
-function taskRows(size: PlanningSize, seed: string, ids: { org: string; project: string; users: string[] }, anchor: number): { tasks: TaskRow[]; milestone: boolean[]; summary: boolean[] } {
+interface Generated {
+  tasks: TaskRow[];
+  milestone: boolean[];
+  summary: boolean[];
+  /** Planned first and last day (day numbers) of every task, dated or not: links are drawn to fit them. */
+  first: number[];
+  last: number[];
+}
+
+function taskRows(size: PlanningSize, seed: string, ids: { org: string; project: string; users: string[] }, anchor: number): Generated {
   const r = rng(`${seed}/planning/tasks`);
   const span = size.weeks * 7 * DAY;
   const tasks: TaskRow[] = [];
   const milestone: boolean[] = [];
   const summary: boolean[] = [];
+  const first: number[] = [];
+  const last: number[] = [];
   let lastRank: string | null = null;
   let parent: string | null = null;
   let childrenLeft = 0;
@@ -102,28 +113,51 @@ function taskRows(size: PlanningSize, seed: string, ids: { org: string; project:
     });
     milestone.push(isMilestone);
     summary.push(isSummary);
+    first.push(nominal / DAY);
+    last.push(nominal / DAY + (isMilestone ? 0 : length));
     if (childrenLeft > 0) childrenLeft--;
     if (isSummary) {
       parent = tasks[tasks.length - 1]!.id;
       childrenLeft = SUMMARY_CHILDREN;
     }
   }
-  return { tasks, milestone, summary };
+  return { tasks, milestone, summary, first, last };
+}
+
+/** Whether a link fits the planned days, with a margin for weekends and holidays (lags are working days). */
+function fits(type: DependencyRow["type"], lag: number, g: Generated, pred: number, succ: number): boolean {
+  const gap = (from: number, to: number) => to - from >= Math.ceil(Math.max(0, lag) * 1.4) + (lag > 0 ? 2 : 0);
+  switch (type) {
+    case "FS":
+      return gap(g.last[pred]!, g.first[succ]! - 1);
+    case "SS":
+      return gap(g.first[pred]!, g.first[succ]!);
+    case "FF":
+      return gap(g.last[pred]!, g.last[succ]!);
+    case "SF":
+      return gap(g.first[pred]!, g.last[succ]!);
+  }
 }
 
 /**
- * Each task waits on 1-3 of the WINDOW tasks before it (never on a summary, and
- * summaries wait on nothing: a link to or from a summary could close a loop
- * through its subtasks); edges go from lower to higher numbers, so there is no
- * cycle. Topped up at random to exactly `size.dependencies`.
+ * Each task waits on 1-3 tasks that start before it, and whose planned days
+ * allow the link, as in a plan people made with the dependencies in mind (a
+ * few still conflict: their successors' dates come from estimates). Never a
+ * summary at either end: a link to or from a summary could close a loop through
+ * its subtasks. Edges go from lower to higher numbers, so there is no cycle.
+ * Topped up at random to exactly `size.dependencies`.
  */
-function dependencyRows(size: PlanningSize, seed: string, tasks: TaskRow[], summary: boolean[], createdBy: string): DependencyRow[] {
+function dependencyRows(size: PlanningSize, seed: string, g: Generated, createdBy: string): DependencyRow[] {
   const r = rng(`${seed}/planning/dependencies`);
+  const { tasks, summary } = g;
   const seen = new Set<number>();
   const out: DependencyRow[] = [];
   const n = tasks.length;
   const add = (pred: number, succ: number): boolean => {
     if (summary[pred] || summary[succ] || pred >= succ || seen.has(pred * n + succ) || out.length >= size.dependencies) return false;
+    const type = r.weighted(LINK_TYPES);
+    const lag = lagOf(r);
+    if (!fits(type, lag, g, pred, succ)) return false;
     seen.add(pred * n + succ);
     const a = tasks[pred]!;
     const b = tasks[succ]!;
@@ -134,8 +168,8 @@ function dependencyRows(size: PlanningSize, seed: string, tasks: TaskRow[], summ
       successor_id: b.id,
       predecessor_project_id: a.project_id,
       successor_project_id: b.project_id,
-      type: r.weighted(LINK_TYPES),
-      lag_days: lagOf(r),
+      type,
+      lag_days: lag,
       created_by: createdBy,
       created_at: b.created_at,
     });
@@ -144,7 +178,7 @@ function dependencyRows(size: PlanningSize, seed: string, tasks: TaskRow[], summ
   const earlier = (succ: number) => succ - r.int(1, Math.min(WINDOW, succ));
   for (let succ = 1; succ < n; succ++) {
     const k = r.weighted([[1, 25], [2, 50], [3, 25]] as const);
-    for (let j = 0; j < k; j++) add(earlier(succ), succ);
+    for (let j = 0, tries = 0; j < k && tries < 20; tries++) if (add(earlier(succ), succ)) j++;
   }
   for (let tries = 0; out.length < size.dependencies && tries < size.dependencies * 20; tries++) {
     const succ = r.int(1, n - 1);
@@ -207,9 +241,11 @@ export async function loadPlanningDataset(db: Database, size: PlanningSize, opts
   await chunk("user_capacities", capacities);
   await chunk("time_off", timeOff);
 
-  const { tasks, milestone, summary } = taskRows(size, seed, { org: orgId, project: projectId, users }, anchor);
-  await chunk("tasks", tasks.map((t, i) => ({ ...t, milestone: milestone[i] })), PLANNED_TASK_COLUMNS);
-  await chunk("task_dependencies", dependencyRows(size, seed, tasks, summary, users[0]!));
+  const generated = taskRows(size, seed, { org: orgId, project: projectId, users }, anchor);
+  await chunk("tasks", generated.tasks.map((t, i) => ({ ...t, milestone: generated.milestone[i] })), PLANNED_TASK_COLUMNS);
+  const dependencies = dependencyRows(size, seed, generated, users[0]!);
+  if (dependencies.length < size.dependencies) throw new Error(`only ${dependencies.length} of ${size.dependencies} dependencies fit the planned dates`);
+  await chunk("task_dependencies", dependencies);
   await db.query("analyze");
   const seconds = (Date.now() - t0) / 1000;
   log(`  planning dataset: ${ins.counts.users} users, ${ins.counts.tasks} tasks, ${ins.counts.task_dependencies} dependencies in ${seconds.toFixed(1)} s`);
