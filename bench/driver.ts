@@ -80,6 +80,23 @@ export async function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
   return { seconds, actions };
 }
 
+/**
+ * One connection, `count` requests one after another (no concurrency): the
+ * latency of a single expensive request, as one user sees it.
+ */
+export async function runSequential(opts: { origin: string; count: number; action: Action; timeoutMs?: number }): Promise<PhaseResult> {
+  const timeout = opts.timeoutMs ?? 60_000;
+  const client = new Client(opts.origin, { pipelining: 1, headersTimeout: timeout, bodyTimeout: timeout, keepAliveTimeout: 30_000 });
+  const sample = newSample();
+  const started = performance.now();
+  try {
+    for (let i = 0; i < opts.count; i++) for (const req of opts.action.requests()) await send(client, req, opts.action, sample);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  return { seconds: (performance.now() - started) / 1000, actions: new Map([[opts.action.name, sample]]) };
+}
+
 async function send(client: Client, req: BenchRequest, action: Action, sample: Sample): Promise<void> {
   const headers: Record<string, string> = {};
   if (req.token) headers.authorization = `Bearer ${req.token}`;

@@ -1,18 +1,19 @@
 import { resolve } from "node:path";
 import { loadConfig } from "../src/config.js";
-import { openDatabase } from "../src/platform/db/index.js";
+import { openDatabase, type Database } from "../src/platform/db/index.js";
 import { migrate } from "../src/platform/db/migrate.js";
 import { appDerived } from "./dataset/derived.js";
 import { loadDataset, type LoadResult } from "./dataset/load.js";
-import { TIERS, type TierName } from "./dataset/tiers.js";
-import { runPhase, type Action } from "./driver.js";
+import { loadPlanningDataset, type PlanningDataset } from "./dataset/planning.js";
+import { PLANNING_SIZES, TIERS, type TierName } from "./dataset/tiers.js";
+import { runPhase, runSequential, type Action } from "./driver.js";
 import { hotViewPicker, mixPicker, MIX, resolveMix, routesOf, Workload, type ResolvedAction } from "./mix.js";
 import type { BenchOptions } from "./options.js";
 import { watchDatabase } from "./pgstats.js";
 import { machineInfo, watchProcesses } from "./procstat.js";
 import { phaseReport, type BenchReport, type PhaseReport } from "./report.js";
 import { embeddedStore, postgresStore, startCeiling, startPlinth, type BenchStore, type RunningServer } from "./servers.js";
-import { mixTargets, scaleTargets } from "./targets.js";
+import { mixTargets, planningTargets, scaleTargets } from "./targets.js";
 
 // One benchmark run: data store, dataset, server processes, phases, report.
 // Everything it starts it also stops, on success, failure or Ctrl-C.
@@ -32,20 +33,26 @@ async function prepareStore(o: BenchOptions): Promise<BenchStore> {
   return store;
 }
 
-/** Loads the dataset through the app's own database layer and migrations, then closes it. */
-async function loadInto(store: BenchStore, tier: TierName, o: BenchOptions, log: Log): Promise<LoadResult> {
+/** Runs `load` on the store through the app's own database layer and migrations, then closes it. */
+async function withLoader<T>(store: BenchStore, load: (db: Database) => Promise<T>): Promise<T> {
   // Index builds and ANALYZE on the large tier run for minutes: no statement timeout while loading.
   const config = loadConfig({ ...store.env, LOG_LEVEL: "warn", DATABASE_STATEMENT_TIMEOUT_MS: "3600000" });
   const db = await openDatabase(config);
   try {
     await migrate(db);
+    return await load(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function loadInto(store: BenchStore, tier: TierName, o: BenchOptions, log: Log): Promise<LoadResult> {
+  return withLoader(store, async (db) => {
     log(`loading the ${tier} dataset (${store.describe})`);
     const loaded = await loadDataset(db, TIERS[tier], { seed: o.seed, anchor: todayUtc(), derived: appDerived, log });
     log(`  loaded in ${loaded.seconds.total.toFixed(1)} s`);
     return loaded;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 function todayUtc(): Date {
@@ -200,11 +207,74 @@ async function runListBoard(o: BenchOptions, report: BenchReport, log: Log): Pro
   report.targets = scaleTargets(o.tiers, report.phases);
 }
 
+/** Warm-up requests per endpoint before the measured ones (JIT, plan and page caches). */
+const PLANNING_WARMUP = 5;
+
+/** The body of one GET, for checking that the endpoint computed what the dataset holds. */
+async function getJson<T>(origin: string, path: string, token: string): Promise<T> {
+  const res = await fetch(origin + path, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * Issue 6: one big project's schedule and the org's 12-week workload, each timed
+ * as one user sees it: the first request after the server started, a warm-up,
+ * then `--requests` sequential requests with the server's CPU over them.
+ */
+async function runPlanning(o: BenchOptions, report: BenchReport, log: Log): Promise<void> {
+  const size = PLANNING_SIZES[o.planningSize];
+  const store = await prepareStore(o);
+  const data: PlanningDataset = await withLoader(store, (db) => {
+    log(`loading the planning dataset, size ${size.name} (${store.describe})`);
+    return loadPlanningDataset(db, size, { seed: o.seed, today: todayUtc(), log });
+  });
+  report.dataset = { tier: size.name, seed: o.seed, anchor: data.from, counts: data.counts, loadSeconds: { total: Number(data.seconds.toFixed(1)) }, skipped: [] };
+  const [node] = await startNodes(store, { ...o, nodes: 1 });
+  const origin = node!.origin;
+  const schedule: Action = { name: "schedule", requests: () => [{ method: "GET", path: `/api/v1/projects/${data.projectId}/schedule`, token: data.token }] };
+  const workload: Action = {
+    name: "workload",
+    requests: () => [{ method: "GET", path: `/api/v1/orgs/${data.orgId}/workload?from=${data.from}&to=${data.to}`, token: data.token }],
+  };
+  const first = async (a: Action) => {
+    const r = await runSequential({ origin, count: 1, action: a });
+    const s = r.actions.get(a.name)!;
+    if (s.errors > 0) throw new Error(`first ${a.name} request failed: ${s.errorSamples.join("; ")}`);
+    return Number(s.latencies[0]!.toFixed(1));
+  };
+  log("first request of each endpoint after the start");
+  const coldMs = { schedule: await first(schedule), workload: await first(workload) };
+  // What came back must be the whole dataset, or the timings would flatter a broken endpoint.
+  const sched = await getJson<{ tasks: unknown[] }>(origin, schedule.requests()[0]!.path, data.token);
+  const load = await getJson<{ weeks: unknown[]; users: unknown[] }>(origin, workload.requests()[0]!.path, data.token);
+  if (sched.tasks.length !== size.tasks) throw new Error(`the schedule has ${sched.tasks.length} tasks, the project ${size.tasks}`);
+  if (load.users.length !== size.users || load.weeks.length !== size.weeks) throw new Error(`the workload has ${load.users.length} users and ${load.weeks.length} weeks, not ${size.users} and ${size.weeks}`);
+  report.planning = { size: size.name, from: data.from, to: data.to, coldMs, scheduledTasks: sched.tasks.length, workloadUsers: load.users.length, workloadWeeks: load.weeks.length };
+  for (const [a, label] of [
+    [schedule, `GET /projects/{id}/schedule: ${size.tasks} tasks, ${size.dependencies} dependencies`],
+    [workload, `GET /orgs/{id}/workload: ${size.users} users, ${size.weeks} weeks`],
+  ] as const) {
+    await runSequential({ origin, count: PLANNING_WARMUP, action: a });
+    log(`measuring ${a.name}: ${o.requests} sequential requests`);
+    const watch = watchProcesses([node!.pid], store.database);
+    const dbWatch = store.database && store.env.DATABASE_URL ? await watchDatabase(store.env.DATABASE_URL) : undefined;
+    const result = await runSequential({ origin, count: o.requests, action: a });
+    const phase = phaseReport(`planning_${a.name}`, `${label}, sequential`, result, 1, watch.stop());
+    if (dbWatch) phase.database = await dbWatch.stop();
+    report.phases.push(phase);
+  }
+  await node!.stop();
+  report.notes.push(`first request after the server started: schedule ${coldMs.schedule} ms, workload ${coldMs.workload} ms`);
+  report.targets = planningTargets(o, report.phases, coldMs);
+}
+
 export async function runBench(o: BenchOptions, log: Log = () => undefined): Promise<BenchReport> {
   const report = baseReport(o, new Date().toISOString());
   try {
     if (o.scenario === "mix") await runMix(o, report, log);
     else if (o.scenario === "list-board") await runListBoard(o, report, log);
+    else if (o.scenario === "planning") await runPlanning(o, report, log);
     else if (o.scenario === "ceiling") report.phases.push(await ceilingPhase(o, log));
     else throw new Error(`scenario ${o.scenario} is not runnable`);
   } finally {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { isTierName, TIER_NAMES, type TierName } from "./dataset/tiers.js";
+import { isPlanningSize, isTierName, PLANNING_SIZES, TIER_NAMES, type PlanningSize, type TierName } from "./dataset/tiers.js";
 
-export const SCENARIOS = ["mix", "ceiling", "list-board", "approvals", "websocket", "outbox"] as const;
+export const SCENARIOS = ["mix", "ceiling", "list-board", "approvals", "websocket", "outbox", "planning"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Scenarios that later issues will fill in; the CLI names them so nobody has to guess. */
@@ -35,11 +35,15 @@ export interface BenchOptions {
   only: string[] | undefined;
   /** Directory for V8 CPU profiles of the server nodes (node --cpu-prof), written when they stop. */
   cpuProf: string | undefined;
+  /** Planning scenario: dataset size (issue 6's, or tiny for the smoke test). */
+  planningSize: PlanningSize["name"];
+  /** Planning scenario: measured sequential requests per endpoint. */
+  requests: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --scenario S      mix (default) | ceiling | list-board | approvals | websocket | outbox
+  --scenario S      mix (default) | ceiling | list-board | planning | approvals | websocket | outbox
   --tier T          ${TIER_NAMES.join(" | ")} (default small); list-board takes two, e.g. medium,large
   --mode M          embedded (default) | postgres
   --connections N   concurrent connections (default 16 embedded, 64 postgres)
@@ -55,6 +59,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --log-level L     server LOG_LEVEL (default warn: request logging would measure the logger)
   --only A,B        run only these actions of the mix (e.g. board,list_search), to profile one path
   --cpu-prof DIR    write a V8 CPU profile of each server node into DIR (open in Chrome DevTools)
+  --size S          planning: full (default: 2,000 users, 5,000 tasks, 10,000 dependencies, 12 weeks) | tiny
+  --requests N      planning: sequential requests measured per endpoint (default 20)
   --keep            keep the PostgreSQL bench database afterwards
   --results DIR     where the JSON goes (default bench/results)
 `;
@@ -91,6 +97,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       quiet: { type: "boolean", default: false },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
+      size: { type: "string", default: "full" },
+      requests: { type: "string", default: "20" },
     },
     strict: true,
   });
@@ -103,6 +111,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (tiers.length > 1 && scenario !== "list-board") throw new UsageError("several tiers are only for --scenario list-board");
   const nodes = int("nodes", values.nodes, 1, 16)!;
   if (mode === "embedded" && nodes > 1) throw new UsageError("--nodes > 1 needs --mode postgres (PGlite lives inside one process)");
+  if (!isPlanningSize(values.size)) throw new UsageError(`--size must be one of ${Object.keys(PLANNING_SIZES).join(", ")}`);
   const duration = int("duration", values.duration, 1, 3600)!;
   return {
     scenario,
@@ -124,5 +133,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quiet: values.quiet,
     only: values.only?.split(",").map((a) => a.trim()).filter(Boolean),
     cpuProf: values["cpu-prof"],
+    planningSize: values.size,
+    requests: int("requests", values.requests, 1, 10_000)!,
   };
 }

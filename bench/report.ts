@@ -60,6 +60,8 @@ export interface BenchReport {
   ratios: { mixVsCeilingPercent: number | null; viewTaskVsCeilingPercent: number | null };
   targets: TargetCheck[];
   notes: string[];
+  /** Planning scenario: the window asked for and the first request of each endpoint after the server started. */
+  planning?: { size: string; from: string; to: string; coldMs: { schedule: number; workload: number }; scheduledTasks: number; workloadUsers: number; workloadWeeks: number };
 }
 
 export function phaseReport(
@@ -171,7 +173,7 @@ export function formatReport(r: BenchReport): string {
 export function writeReport(r: BenchReport, dir = join(repoRoot, "bench", "results")): string {
   mkdirSync(dir, { recursive: true });
   const stamp = r.startedAt.replace(/[:.]/g, "-");
-  const tier = r.dataset ? ((r.options.tiers as string[] | undefined)?.join("+") ?? r.dataset.tier) : "none";
+  const tier = r.dataset ? (r.options.scenario === "planning" ? r.dataset.tier : ((r.options.tiers as string[] | undefined)?.join("+") ?? r.dataset.tier)) : "none";
   const file = join(dir, `${stamp}-${String(r.options.scenario)}-${tier}-${String(r.options.mode)}-n${r.nodes}.json`);
   writeFileSync(file, JSON.stringify(r, null, 2) + "\n");
   return file;

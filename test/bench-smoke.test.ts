@@ -8,7 +8,7 @@ import { runBench } from "../bench/harness.js";
 import { makePlan } from "../bench/dataset/plan.js";
 import { taskBatches, type ProjectTasks } from "../bench/dataset/rows.js";
 import { appDerived } from "../bench/dataset/derived.js";
-import { TIERS } from "../bench/dataset/tiers.js";
+import { PLANNING_SIZES, TIERS } from "../bench/dataset/tiers.js";
 import { parseOptions } from "../bench/options.js";
 import { writeReport, type BenchReport } from "../bench/report.js";
 import { repoRoot } from "../bench/servers.js";
@@ -61,6 +61,25 @@ describe("benchmark harness", () => {
     expect(json.phases.map((p) => p.name)).toContain("ceiling");
     expect(json.ratios.mixVsCeilingPercent).toBeGreaterThan(0);
     expect(json.targets.length).toBeGreaterThan(0);
+  });
+
+  it("runs the planning scenario on the tiny size: schedule and workload answered in full, with zero errors", { timeout: 180_000 }, async () => {
+    const options = parseOptions(["--scenario", "planning", "--size", "tiny", "--requests", "3", ...modeArgs]);
+    const report = await runBench(options);
+    const size = PLANNING_SIZES.tiny;
+
+    expect(report.dataset?.counts.tasks).toBe(size.tasks);
+    expect(report.dataset?.counts.task_dependencies).toBe(size.dependencies);
+    expect(report.dataset?.counts.users).toBe(size.users);
+    // The harness checked the answers: every task scheduled, every member over every week.
+    expect(report.planning).toMatchObject({ scheduledTasks: size.tasks, workloadUsers: size.users, workloadWeeks: size.weeks });
+    expect(report.phases.map((p) => p.name)).toEqual(["planning_schedule", "planning_workload"]);
+    for (const phase of report.phases) {
+      expect(phase.overall.requests).toBe(3);
+      expect(phase.overall.errors, `${phase.name}: ${JSON.stringify(phase.actions.flatMap((a) => a.errorSamples ?? []))}`).toBe(0);
+      expect(phase.overall.p99).toBeGreaterThanOrEqual(phase.overall.p50);
+    }
+    expect(report.targets.map((t) => t.note)).toEqual(["run differs: size tiny, target is full", "run differs: size tiny, target is full"]);
   });
 
   it("generates the same dataset from the same seed", () => {

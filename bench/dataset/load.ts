@@ -22,7 +22,7 @@ export interface LoadResult {
 
 // The same Argon2id settings as the auth module (src/modules/auth/service.ts), so
 // a bench user can also log in through the API with BENCH_PASSWORD.
-const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 const BIG_TABLES = ["tasks", "comments", "task_activity", "task_dependencies", "worklogs"];
 
@@ -45,7 +45,15 @@ const COLUMNS: Record<string, string> = {
     "id uuid, org_id uuid, predecessor_id uuid, successor_id uuid, predecessor_project_id uuid, successor_project_id uuid, " +
     "type text, lag_days integer, created_by uuid, created_at timestamptz",
   worklogs: "id uuid, org_id uuid, task_id uuid, user_id uuid, work_date date, hours numeric, created_at timestamptz",
+  // Planning scenario only (bench/dataset/planning.ts).
+  org_calendars: "org_id uuid, working_weekdays smallint[], hours_per_day numeric",
+  calendar_days: "org_id uuid, day date, working boolean, name text, source text",
+  user_capacities: "org_id uuid, user_id uuid, hours_per_day numeric, working_weekdays smallint[]",
+  time_off: "id uuid, org_id uuid, user_id uuid, start_date date, end_date date, note text, created_by uuid",
 };
+
+/** The tasks columns plus the milestone flag of the planning migration (020). */
+export const PLANNED_TASK_COLUMNS = `${COLUMNS.tasks}, milestone boolean`;
 
 const columnNames = (table: string): string[] => COLUMNS[table]!.split(",").map((d) => d.trim().split(" ")[0]!);
 
@@ -68,9 +76,8 @@ async function cannotGenerate(db: Database, table: string): Promise<string | und
   return `the ${table} table's columns differ from the generator's (${[...unknown.map((c) => `needs ${c}`), ...gone.map((c) => `no ${c}`)].join(", ")})`;
 }
 
-const insertSql = (table: string): string => {
-  const defs = COLUMNS[table]!;
-  const names = columnNames(table).join(", ");
+const insertSql = (table: string, defs = COLUMNS[table]!): string => {
+  const names = defs.split(",").map((d) => d.trim().split(" ")[0]!).join(", ");
   return `insert into ${table} (${names}) select ${names} from jsonb_to_recordset($1::jsonb) as x(${defs})`;
 };
 
@@ -79,7 +86,7 @@ const insertSql = (table: string): string => {
  * Batches of one lane run in order, so a project's subtasks, which reference
  * earlier tasks of the same project, always come after their parent's batch.
  */
-class Inserter {
+export class Inserter {
   private readonly lanes: Promise<void>[];
   private readonly queued: Promise<void>[] = [];
   private next = 0;
@@ -91,12 +98,12 @@ class Inserter {
     this.lanes = Array.from({ length: lanes }, () => Promise.resolve());
   }
 
-  /** Queues a batch on a lane (by default the next one round-robin); waits while too many are queued. */
-  async add(table: string, rows: readonly object[], lane?: number): Promise<void> {
+  /** Queues a batch on a lane (by default the next one round-robin); waits while too many are queued. `defs` overrides the table's columns. */
+  async add(table: string, rows: readonly object[], lane?: number, defs?: string): Promise<void> {
     if (rows.length === 0) return;
     this.counts[table] = (this.counts[table] ?? 0) + rows.length;
     const l = (lane ?? this.next++) % this.lanes.length;
-    const p = this.lanes[l]!.then(() => this.db.query(insertSql(table), [JSON.stringify(rows)])).then(() => undefined);
+    const p = this.lanes[l]!.then(() => this.db.query(insertSql(table, defs), [JSON.stringify(rows)])).then(() => undefined);
     this.lanes[l] = p;
     // Failures surface in drain(); this copy only keeps them from being "unhandled" meanwhile.
     p.catch(() => undefined);

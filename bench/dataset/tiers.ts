@@ -24,3 +24,21 @@ export type TierName = "tiny" | "small" | "medium" | "large";
 export const TIER_NAMES = Object.keys(TIERS) as TierName[];
 
 export const isTierName = (s: string): s is TierName => (TIER_NAMES as string[]).includes(s);
+
+// The planning scenario (issue 6) has sizes of its own: one org, one big project.
+export interface PlanningSize {
+  name: "full" | "tiny";
+  users: number;
+  tasks: number;
+  dependencies: number;
+  weeks: number;
+}
+
+export const PLANNING_SIZES: Record<PlanningSize["name"], PlanningSize> = {
+  // Issue 6: a 5,000-task project with 10,000 dependencies; 2,000 users over 12 weeks.
+  full: { name: "full", users: 2000, tasks: 5000, dependencies: 10_000, weeks: 12 },
+  // The harness's own smoke test.
+  tiny: { name: "tiny", users: 20, tasks: 200, dependencies: 400, weeks: 12 },
+};
+
+export const isPlanningSize = (s: string): s is PlanningSize["name"] => s in PLANNING_SIZES;

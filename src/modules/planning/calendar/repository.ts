@@ -129,18 +129,24 @@ export const calendarRepo = {
     return r.rows[0];
   },
 
-  /** Every member with their capacity and the time off overlapping [from, to], in one query. */
+  /** Every member with their capacity and the time off overlapping [from, to], in one query (one JSON array: orgs have thousands of members). */
   async memberCapacities(q: Queryable, orgId: string, from: string, to: string): Promise<MemberCapacityRow[]> {
-    const r = await q.query<MemberCapacityRow>(
-      `select m.user_id, u.name, c.hours_per_day, c.working_weekdays,
-              coalesce((select json_agg(json_build_object('start', o.start_date, 'end', o.end_date) order by o.start_date)
-                          from time_off o where o.org_id = m.org_id and o.user_id = m.user_id and o.start_date <= $3 and o.end_date >= $2), '[]') as time_off
+    type Tuple = [string, string, number | null, number[] | null, [string, string][] | null];
+    const r = await q.query<{ list: Tuple[] }>(
+      `select coalesce(json_agg(json_build_array(m.user_id, u.name, c.hours_per_day, c.working_weekdays, o.time_off) order by u.name, m.user_id), '[]') as list
          from org_members m join users u on u.id = m.user_id
          left join user_capacities c on c.org_id = m.org_id and c.user_id = m.user_id
-        where m.org_id = $1
-        order by u.name, m.user_id`,
+         left join (select user_id, json_agg(json_build_array(start_date, end_date) order by start_date) as time_off
+                      from time_off where org_id = $1 and start_date <= $3 and end_date >= $2 group by user_id) o on o.user_id = m.user_id
+        where m.org_id = $1`,
       [orgId, from, to],
     );
-    return r.rows;
+    return r.rows[0]!.list.map(([user_id, name, hours_per_day, working_weekdays, off]) => ({
+      user_id,
+      name,
+      hours_per_day,
+      working_weekdays,
+      time_off: (off ?? []).map(([start, end]) => ({ start, end })),
+    }));
   },
 };

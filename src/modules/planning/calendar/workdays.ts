@@ -30,14 +30,26 @@ export interface WorkCalendar {
 
 // ---- dates as day numbers (H. Hinnant's civil calendar algorithms, no Date: any year works) ----
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** The value of the two to four digits of `date` in [from, to), or -1 if one is not a digit. */
+function digits(date: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = date.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
 
+// Schedules and workloads parse tens of thousands of dates per request: by hand,
+// not with a regular expression (several times faster, and no match arrays).
 export function dayNumber(date: string): number {
-  const m = DATE_RE.exec(date);
-  if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
-  let y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
+  let y = digits(date, 0, 4);
+  const mo = digits(date, 5, 7);
+  const d = digits(date, 8, 10);
+  if (date.length !== 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45 || y < 0 || mo < 0 || d < 0) {
+    throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
+  }
   y -= mo <= 2 ? 1 : 0;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -170,6 +182,12 @@ export function addWorkingDays(cal: WorkCalendar, date: string, n: number): stri
 
 /** Ordinal of the first working day on or after `date`: a point on the working-day axis. */
 export const ordinalOf = (cal: WorkCalendar, date: string): number => workingBefore(cal, dayNumber(date));
+
+/** ordinalOf for a day number (dayNumber(date)): loops over many dates parse each once. */
+export const ordinalOfDay = (cal: WorkCalendar, day: number): number => workingBefore(cal, day);
+
+/** Ordinal of the first working day after `date`: the point where a task ending on `date` finishes. */
+export const ordinalAfter = (cal: WorkCalendar, date: string): number => workingBefore(cal, dayNumber(date) + 1);
 
 /** The working day at an ordinal of the axis. */
 export const dateAtOrdinal = (cal: WorkCalendar, k: number): string => dateOf(workingDayAt(cal, k));

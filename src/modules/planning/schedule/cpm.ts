@@ -114,6 +114,8 @@ export function latestFinishVia(type: DependencyType, lag: number, succStart: nu
 
 /** FF and SF tie the successor's finish; FS and SS its start. */
 const tiesFinish = (type: DependencyType) => type === "FF" || type === "SF";
+/** FS and FF bind the predecessor's finish; SS and SF its start. */
+const finishBinds = (type: DependencyType) => type === "FS" || type === "FF";
 
 // Why a start is where it is, by strength: on equal dates the more specific reason
 // explains it better (a direct link, then a link to its summary, then a date).
@@ -305,6 +307,40 @@ class Reasons {
   }
 }
 
+/** A summary's gate bounds: the earliest its subtasks may start and finish, and why. */
+interface Gates {
+  gateStart: Float64Array;
+  gateFinish: Float64Array;
+  gateStartWhy: Reasons;
+  gateFinishWhy: Reasons;
+}
+
+// The passes below call plain functions rather than closures made per node: with
+// thousands of nodes, a closure per node costs more than the arithmetic it does.
+
+/** A link into summary s holds back its subtasks' start (FS, SS) or finish (FF, SF). */
+function holdGate(s: number, links: readonly Link[], l: number, predStart: number, predFinish: number, g: Gates): void {
+  const link = links[l]!;
+  const point = earliestStartVia(link.type, link.lag, predStart, predFinish, 0);
+  if (tiesFinish(link.type)) {
+    if (point > g.gateFinish[s]!) {
+      g.gateFinish[s] = point;
+      g.gateFinishWhy.set(s, Why.SummaryLink, l, s);
+    }
+  } else if (point > g.gateStart[s]! || (point === g.gateStart[s] && g.gateStartWhy.why[s] !== Why.SummaryLink)) {
+    g.gateStart[s] = point;
+    g.gateStartWhy.set(s, Why.SummaryLink, l, s);
+  }
+}
+
+/** Moves v's early start to a later candidate, or keeps it and takes the better explanation on a tie. */
+function consider(v: number, candidate: number, why: number, link: number, from: number, es: Float64Array, reasons: Reasons): void {
+  if (candidate > es[v]! || (candidate === es[v] && strength(why) > strength(reasons.why[v]!))) {
+    es[v] = candidate;
+    reasons.set(v, why, link, from);
+  }
+}
+
 export function criticalPath(input: { projectStart: number; activities: readonly Activity[]; fixed: readonly FixedActivity[]; links: readonly Link[] }): CpmResult {
   const { activities, projectStart, links } = input;
   const net = new Network(activities, input.fixed, links);
@@ -325,6 +361,7 @@ export function criticalPath(input: { projectStart: number; activities: readonly
   const gateFinish = new Float64Array(n).fill(-Infinity);
   const gateStartWhy = new Reasons(n);
   const gateFinishWhy = new Reasons(n);
+  const gate: Gates = { gateStart, gateFinish, gateStartWhy, gateFinishWhy };
 
   for (const v of order) {
     if (v >= n) {
@@ -345,24 +382,11 @@ export function criticalPath(input: { projectStart: number; activities: readonly
           gateFinishWhy.copy(s, gateFinishWhy, up);
         }
       }
-      const hold = (l: number, predStart: number, predFinish: number) => {
-        const link = links[l]!;
-        const point = earliestStartVia(link.type, link.lag, predStart, predFinish, 0);
-        if (tiesFinish(link.type)) {
-          if (point > gateFinish[s]!) {
-            gateFinish[s] = point;
-            gateFinishWhy.set(s, Why.SummaryLink, l, s);
-          }
-        } else if (point > gateStart[s]! || (point === gateStart[s] && gateStartWhy.why[s] !== Why.SummaryLink)) {
-          gateStart[s] = point;
-          gateStartWhy.set(s, Why.SummaryLink, l, s);
-        }
-      };
       for (let e = incoming.first[v]!; e < incoming.first[v + 1]!; e++) {
         const l = incoming.link[e]!;
-        if (l >= 0) hold(l, es[incoming.node[e]!]!, ef[incoming.node[e]!]!);
+        if (l >= 0) holdGate(s, links, l, es[incoming.node[e]!]!, ef[incoming.node[e]!]!, gate);
       }
-      for (const { at, link } of net.fixedBefore.get(v) ?? []) hold(link, at.start, at.finish);
+      for (const { at, link } of net.fixedBefore.get(v) ?? []) holdGate(s, links, link, at.start, at.finish, gate);
       continue;
     }
     if (summary[v]) {
@@ -385,28 +409,22 @@ export function criticalPath(input: { projectStart: number; activities: readonly
     }
     const a = activities[v]!;
     const d = (duration[v] = a.duration);
-    let start = a.notBefore?.point ?? projectStart;
+    // es[v] is the start so far; each candidate below may move it later (or explain it better).
+    es[v] = a.notBefore?.point ?? projectStart;
     reasons.set(v, a.notBefore ? Why.OwnDate : Why.ProjectStart, -1, -1);
-    const consider = (candidate: number, why: number, link: number, from: number) => {
-      if (candidate > start || (candidate === start && strength(why) > strength(reasons.why[v]!))) {
-        start = candidate;
-        reasons.set(v, why, link, from);
-      }
-    };
     for (let e = incoming.first[v]!; e < incoming.first[v + 1]!; e++) {
       const l = incoming.link[e]!;
       if (l < 0) continue;
       const p = incoming.node[e]!;
-      consider(earliestStartVia(links[l]!.type, links[l]!.lag, es[p]!, ef[p]!, d), Why.DirectLink, l, -1);
+      consider(v, earliestStartVia(links[l]!.type, links[l]!.lag, es[p]!, ef[p]!, d), Why.DirectLink, l, -1, es, reasons);
     }
-    for (const { at, link } of net.fixedBefore.get(v) ?? []) consider(earliestStartVia(links[link]!.type, links[link]!.lag, at.start, at.finish, d), Why.DirectLink, link, -1);
+    for (const { at, link } of net.fixedBefore.get(v) ?? []) consider(v, earliestStartVia(links[link]!.type, links[link]!.lag, at.start, at.finish, d), Why.DirectLink, link, -1, es, reasons);
     const up = parent[v]!;
     if (up >= 0) {
-      if (gateStartWhy.why[up] !== Why.None) consider(gateStart[up]!, gateStartWhy.why[up]!, gateStartWhy.link[up]!, gateStartWhy.summary[up]!);
-      if (gateFinishWhy.why[up] !== Why.None) consider(gateFinish[up]! - d, gateFinishWhy.why[up]!, gateFinishWhy.link[up]!, gateFinishWhy.summary[up]!);
+      if (gateStartWhy.why[up] !== Why.None) consider(v, gateStart[up]!, gateStartWhy.why[up]!, gateStartWhy.link[up]!, gateStartWhy.summary[up]!, es, reasons);
+      if (gateFinishWhy.why[up] !== Why.None) consider(v, gateFinish[up]! - d, gateFinishWhy.why[up]!, gateFinishWhy.link[up]!, gateFinishWhy.summary[up]!, es, reasons);
     }
-    es[v] = start;
-    ef[v] = start + d;
+    ef[v] = es[v] + d;
   }
 
   let finish = projectStart;
@@ -543,19 +561,22 @@ function backwardPass(
     const d = isSummary ? 0 : duration[v]!;
     let finishBound = Math.min(bound, ownLatestFinish(v));
     let startBound = Infinity;
-    const limit = (type: DependencyType, lag: number, succStart: number, succFinish: number) => {
-      // A summary's span has no fixed length: SS and SF links bound its start, FS and FF its finish.
-      if (isSummary && (type === "SS" || type === "SF")) startBound = Math.min(startBound, latestFinishVia(type, lag, succStart, succFinish, 0));
-      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, succStart, succFinish, d));
-    };
+    // A summary's span has no fixed length: SS and SF links bound its start, FS and FF its finish.
     for (let e = outgoing.first[v]!; e < outgoing.first[v + 1]!; e++) {
       const l = outgoing.link[e]!;
       if (l < 0) continue; // the span of its own summary, below
       const other = outgoing.node[e]!;
-      if (other < n) limit(links[l]!.type, links[l]!.lag, ls[other]!, lf[other]!);
-      else limit(links[l]!.type, links[l]!.lag, ls[other - n]!, minLateFinish[other - n]!);
+      const { type, lag } = links[l]!;
+      const succStart = other < n ? ls[other]! : ls[other - n]!;
+      const succFinish = other < n ? lf[other]! : minLateFinish[other - n]!;
+      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, latestFinishVia(type, lag, succStart, succFinish, 0));
+      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, succStart, succFinish, d));
     }
-    for (const { at, link } of net.fixedAfter.get(v) ?? []) limit(links[link]!.type, links[link]!.lag, at.start, at.finish);
+    for (const { at, link } of net.fixedAfter.get(v) ?? []) {
+      const { type, lag } = links[link]!;
+      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, latestFinishVia(type, lag, at.start, at.finish, 0));
+      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, at.start, at.finish, d));
+    }
     const up = parent[v]!;
     if (up >= 0) {
       finishBound = Math.min(finishBound, spanFinishBound[up]!);

@@ -1,5 +1,5 @@
 import type { Locale } from "../../../platform/i18n.js";
-import { addDays, dateAtOrdinal, ordinalOf, workingDaysBetween, type WorkCalendar } from "../calendar/workdays.js";
+import { dateAtOrdinal, ordinalAfter, ordinalOf, workingDaysBetween, type WorkCalendar } from "../calendar/workdays.js";
 import { criticalPath, type Activity, type Driver, type FixedActivity, type Link, type TimedActivity } from "./cpm.js";
 import { describeDriver, type DriverText } from "./driver.js";
 
@@ -88,19 +88,18 @@ export function durationOf(t: PlannedTask, cal: WorkCalendar, hoursPerDay: numbe
   return Math.min(MAX_ESTIMATED_DAYS, Math.max(1, days));
 }
 
-const endOf = (cal: WorkCalendar, date: string) => ordinalOf(cal, addDays(date, 1));
+const endOf = ordinalAfter;
 
 /** Where the task's own dates put it: its start point (before any dependency) and the date that says so. */
 function anchorOf(t: PlannedTask, cal: WorkCalendar, duration: number, summary = false): Activity["notBefore"] {
-  const endOf = (date: string) => ordinalOf(cal, addDays(date, 1));
   // A summary's length comes from its subtasks: only its start date holds them back.
   if (summary) return t.startDate === null ? null : { point: ordinalOf(cal, t.startDate), reason: "startDate" };
   if (t.milestone) {
     const date = t.dueDate ?? t.startDate;
-    return date === null ? null : { point: endOf(date), reason: "milestoneDate" };
+    return date === null ? null : { point: endOf(cal, date), reason: "milestoneDate" };
   }
   if (t.startDate !== null) return { point: ordinalOf(cal, t.startDate), reason: "startDate" };
-  if (t.dueDate !== null) return { point: endOf(t.dueDate) - duration, reason: "dueDate" };
+  if (t.dueDate !== null) return { point: endOf(cal, t.dueDate) - duration, reason: "dueDate" };
   return null;
 }
 
@@ -231,17 +230,18 @@ function driverText(
   }
 }
 
+const keyIn = (byId: ReadonlyMap<string, PlannedTask>, id: string) => byId.get(id)?.key ?? id;
+
 function drivenBy(d: Driver, byId: ReadonlyMap<string, PlannedTask>): ScheduledTask["drivenBy"] {
-  const keyOf = (id: string) => byId.get(id)?.key ?? id;
   switch (d.kind) {
     case "dependency": {
-      const via = d.viaParentId !== undefined ? { viaParentId: d.viaParentId, viaParentKey: keyOf(d.viaParentId) } : {};
-      return { kind: d.kind, taskId: d.predecessorId, taskKey: keyOf(d.predecessorId), type: d.type, lagDays: d.lag, ...via };
+      const via = d.viaParentId !== undefined ? { viaParentId: d.viaParentId, viaParentKey: keyIn(byId, d.viaParentId) } : {};
+      return { kind: d.kind, taskId: d.predecessorId, taskKey: keyIn(byId, d.predecessorId), type: d.type, lagDays: d.lag, ...via };
     }
     case "parentStartDate":
-      return { kind: d.kind, taskId: d.parentId, taskKey: keyOf(d.parentId) };
+      return { kind: d.kind, taskId: d.parentId, taskKey: keyIn(byId, d.parentId) };
     case "subtasks":
-      return { kind: d.kind, taskId: d.firstId, taskKey: keyOf(d.firstId) };
+      return { kind: d.kind, taskId: d.firstId, taskKey: keyIn(byId, d.firstId) };
     case "startDate":
     case "dueDate":
     case "milestoneDate":

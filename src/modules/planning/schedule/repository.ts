@@ -26,10 +26,21 @@ export interface ReschedulableRow extends ScheduleTaskRow {
 }
 
 type TaskTuple = [id: string, key: string, start: string | null, due: string | null, estimate: number | null, milestone: boolean, parent: string | null];
-type LinkTuple = [predecessor: string, successor: string, type: DependencyType, lag: number];
 
 const toTask = ([id, key, start_date, due_date, estimate_hours, milestone, parent_id]: TaskTuple): ScheduleTaskRow => ({ id, key, start_date, due_date, estimate_hours, milestone, parent_id });
-const toLink = ([predecessor_id, successor_id, type, lag_days]: LinkTuple): LinkRow => ({ predecessor_id, successor_id, type, lag_days });
+
+// Links have no nullable and no free-text column, so they travel as one string
+// "pred succ type lag,pred succ type lag,...": PGlite builds and hands over that
+// string about three times faster than the same links as a JSON array.
+const linkText = "predecessor_id || ' ' || successor_id || ' ' || type || ' ' || lag_days";
+
+function parseLinks(list: string | null): LinkRow[] {
+  if (!list) return [];
+  return list.split(",").map((item) => {
+    const [predecessor_id, successor_id, type, lag] = item.split(" ") as [string, string, DependencyType, string];
+    return { predecessor_id, successor_id, type, lag_days: Number(lag) };
+  });
+}
 
 // A schedule reads thousands of tasks and links at once. Each list comes back as
 // one JSON array rather than as rows: PGlite turns 5,000 rows into objects four
@@ -48,13 +59,13 @@ export const scheduleRepo = {
 
   /** Links with at least one end in the project (the other end may be in another project). */
   async links(q: Queryable, projectId: string): Promise<LinkRow[]> {
-    const r = await q.query<{ list: LinkTuple[] }>(
-      `select coalesce(json_agg(json_build_array(predecessor_id, successor_id, type, lag_days)), '[]') as list
+    const r = await q.query<{ list: string | null }>(
+      `select string_agg(${linkText}, ',') as list
          from task_dependencies
         where successor_project_id = $1 or (predecessor_project_id = $1 and successor_project_id <> $1)`,
       [projectId],
     );
-    return r.rows[0]!.list.map(toLink);
+    return parseLinks(r.rows[0]?.list ?? null);
   },
 
   /** Tasks of other (live) projects, by id. */
@@ -70,11 +81,8 @@ export const scheduleRepo = {
 
   /** Every link of the org with its type and lag (automatic scheduling walks downstream of a change). */
   async orgLinks(q: Queryable, orgId: string): Promise<LinkRow[]> {
-    const r = await q.query<{ list: LinkTuple[] }>(
-      "select coalesce(json_agg(json_build_array(predecessor_id, successor_id, type, lag_days)), '[]') as list from task_dependencies where org_id = $1",
-      [orgId],
-    );
-    return r.rows[0]!.list.map(toLink);
+    const r = await q.query<{ list: string | null }>(`select string_agg(${linkText}, ',') as list from task_dependencies where org_id = $1`, [orgId]);
+    return parseLinks(r.rows[0]?.list ?? null);
   },
 
   /** Tasks of live projects by id, with whether their project schedules automatically. */

@@ -6,6 +6,7 @@ import {
   isWorkingDay,
   mondayOf,
   ordinalOf,
+  ordinalOfDay,
   workingDaysBetween,
   type WorkCalendar,
 } from "../calendar/workdays.js";
@@ -114,6 +115,8 @@ export function computeWorkload(input: {
   const byPerson = new Map(input.people.map((p) => [p.userId, { person: p, mine: new Float64Array(weeks.length), all: new Float64Array(weeks.length), unscheduled: 0 }]));
   const first = weeks.length > 0 ? dayNumber(weeks[0]!.start) : 0;
   const weekIndex = (date: string) => Math.floor((dayNumber(date) - first) / 7);
+  // Week i is the days [weekStart[i], weekStart[i + 1]): parsed once, not per task and person.
+  const weekStart = Int32Array.from({ length: weeks.length + 1 }, (_, i) => (i < weeks.length ? dayNumber(weeks[i]!.start) : dayNumber(weeks[i - 1]!.end) + 1));
 
   for (const t of input.tasks) {
     const load = byPerson.get(t.assigneeId);
@@ -128,8 +131,7 @@ export function computeWorkload(input: {
     const lo = Math.max(0, weekIndex(window.from));
     const hi = Math.min(weeks.length - 1, weekIndex(window.to));
     for (let i = lo; i <= hi; i++) {
-      const w = weeks[i]!;
-      const hours = hoursBefore(spread, ordinalOf(window.cal, addDays(w.end, 1))) - hoursBefore(spread, ordinalOf(window.cal, w.start));
+      const hours = hoursBefore(spread, ordinalOfDay(window.cal, weekStart[i + 1]!)) - hoursBefore(spread, ordinalOfDay(window.cal, weekStart[i]!));
       load.all[i]! += hours;
       if (counts) load.mine[i]! += hours;
     }
@@ -139,7 +141,8 @@ export function computeWorkload(input: {
     userId: person.userId,
     name: person.name,
     weeks: weeks.map((w, i) => {
-      const capacityHours = round2(workingDaysBetween(person.calendar, w.start, w.end) * person.hoursPerDay);
+      const workingDays = ordinalOfDay(person.calendar, weekStart[i + 1]!) - ordinalOfDay(person.calendar, weekStart[i]!);
+      const capacityHours = round2(workingDays * person.hoursPerDay);
       const totalAllocatedHours = round2(all[i]!);
       return { week: w.week, capacityHours, allocatedHours: round2(mine[i]!), totalAllocatedHours, overallocated: totalAllocatedHours > capacityHours };
     }),
