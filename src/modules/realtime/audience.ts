@@ -10,6 +10,8 @@ export interface Audience {
   users?: readonly string[];
   minOrgRole?: OrgRole;
   projectId?: string;
+  /** Told even when no longer in the organization: the member an event removes. */
+  subject?: string;
 }
 
 const strings = (...values: unknown[]): string[] => values.filter((v): v is string => typeof v === "string");
@@ -30,6 +32,7 @@ function namedInApproval(d: Record<string, unknown>): string[] {
 // subject, everything else in a project for the project's readers, the rest for every member.
 export function audienceOf(e: RelayedEvent): Audience {
   const d = e.data;
+  if (e.type === "member.removed") return { minOrgRole: "guest", ...(typeof d.userId === "string" ? { subject: d.userId } : {}) };
   if (e.type.startsWith("notification.")) return { users: strings(d.recipientId) };
   if (e.type.startsWith("invitation.") || e.type.startsWith("webhook.")) return { minOrgRole: "admin" };
   if (e.type.startsWith("approval.delegation.")) return { users: strings(d.userId, d.delegateId), minOrgRole: "admin" };

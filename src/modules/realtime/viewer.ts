@@ -41,9 +41,10 @@ export class Viewer {
 
   /** Synchronous when the answer is cached, which is the common case. */
   mayRead(e: RelayedEvent): boolean | Promise<boolean> {
+    const audience = audienceOf(e);
+    if (audience.subject === this.userId) return true;
     const orgRole = e.orgId === null ? undefined : this.orgRoles.get(e.orgId);
     if (!orgRole) return false;
-    const audience = audienceOf(e);
     if (audience.users?.includes(this.userId)) return true;
     if (audience.minOrgRole && atLeast(orgRole, audience.minOrgRole)) return true;
     return audience.projectId ? this.readsProject(orgRole, audience.projectId) : false;
