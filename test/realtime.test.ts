@@ -10,7 +10,6 @@ import { EventClient, refusedHandshake, stalledClient, until, type StreamMessage
 
 let t: TestApp;
 let origin: string;
-let port: number;
 let owner: TestUser;
 let orgId: string;
 let projectId: string;
@@ -60,7 +59,7 @@ const isFence = (name: string) => (m: StreamMessage) => m.type === "department.c
 
 beforeAll(async () => {
   t = await createTestApp({ PLINTH_WS_ALLOWED_ORIGINS: "https://app.example.com" });
-  ({ origin, port } = await listen(t));
+  ({ origin } = await listen(t));
   ({ owner, org: { id: orgId } } = await orgWithOwner(t));
   projectId = await newProject(t, owner, orgId);
 });
