@@ -235,7 +235,7 @@ describe("the heartbeat", () => {
       // A raw client that never reads never answers a ping.
       const silent = await stalledClient(quickPort, o.owner.token);
       await until("the silent client is dropped", async () => /plinth_ws_dropped_total\{reason="heartbeat"\} 1/.test((await call(quick, "GET", "/metrics")).body as string));
-      expect(quick.services.realtime.hub.size).toBe(0);
+      await until("the silent client's socket is closed", () => quick.services.realtime.hub.size === 0);
       silent.destroy();
       // A real client answers pings and stays.
       const live = await EventClient.open(`http://127.0.0.1:${quickPort}`, { token: o.owner.token });

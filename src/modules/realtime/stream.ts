@@ -1,20 +1,23 @@
 import type { WebSocket } from "ws";
 import type { RelayedEvent } from "../../platform/events/types.js";
+import { audienceOf, type Audience } from "./audience.js";
 import type { Viewer } from "./viewer.js";
 
-/** An event as the hub fans it out: parsed once, serialized at most once for every socket. */
+/** An event as the hub fans it out: its audience worked out and its message encoded once for every socket. */
 export class HubEvent {
   readonly seq: bigint;
-  private wire: string | undefined;
+  readonly audience: Audience;
+  private wire: Buffer | undefined;
 
   constructor(readonly event: RelayedEvent) {
     this.seq = BigInt(event.seq);
+    this.audience = audienceOf(event);
   }
 
-  /** API.md's shape: `{id, type, orgId, projectId?, data, at}`. */
-  get message(): string {
+  /** API.md's shape `{id, type, orgId, projectId?, data, at}`, as UTF-8 (sent as a text frame). */
+  get message(): Buffer {
     const e = this.event;
-    this.wire ??= JSON.stringify({ id: e.id, type: e.type, orgId: e.orgId, ...(e.projectId ? { projectId: e.projectId } : {}), data: e.data, at: e.at });
+    this.wire ??= Buffer.from(JSON.stringify({ id: e.id, type: e.type, orgId: e.orgId, ...(e.projectId ? { projectId: e.projectId } : {}), data: e.data, at: e.at }));
     return this.wire;
   }
 }
@@ -155,12 +158,12 @@ export class EventStream {
   private step(item: Item): Promise<void> | undefined {
     if (this.closed) return undefined;
     if (!(item instanceof HubEvent)) {
-      this.send(JSON.stringify(item));
+      this.send(Buffer.from(JSON.stringify(item)));
       return undefined;
     }
     if (item.seq <= this.lastSeq) return undefined; // replayed already, or seen twice
     if (this.viewer.isStale()) return this.reload().then(() => this.step(item));
-    const may = this.viewer.mayRead(item.event);
+    const may = this.viewer.mayRead(item.event, item.audience);
     if (typeof may === "boolean") {
       this.decided(item, may);
       return undefined;
@@ -182,9 +185,9 @@ export class EventStream {
     await this.viewer.refresh();
   }
 
-  private send(text: string): void {
+  private send(utf8: Buffer): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(text);
+    this.socket.send(utf8, { binary: false });
     if (this.socket.bufferedAmount > this.opts.maxBufferedBytes) this.drop("slow");
   }
 }

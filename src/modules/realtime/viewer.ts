@@ -1,7 +1,7 @@
 import type { RelayedEvent } from "../../platform/events/types.js";
 import { atLeast, type OrgRole } from "../orgs/policy.js";
 import { effectiveProjectRole, projectCan, type ProjectRole } from "../projects/policy.js";
-import { audienceOf, changesAccessOf } from "./audience.js";
+import { audienceOf, changesAccessOf, type Audience } from "./audience.js";
 
 /** Where a viewer reads the permissions it caches. */
 export interface AccessSource {
@@ -40,8 +40,7 @@ export class Viewer {
   }
 
   /** Synchronous when the answer is cached, which is the common case. */
-  mayRead(e: RelayedEvent): boolean | Promise<boolean> {
-    const audience = audienceOf(e);
+  mayRead(e: RelayedEvent, audience: Audience = audienceOf(e)): boolean | Promise<boolean> {
     if (audience.subject === this.userId) return true;
     const orgRole = e.orgId === null ? undefined : this.orgRoles.get(e.orgId);
     if (!orgRole) return false;
