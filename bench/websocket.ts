@@ -28,6 +28,8 @@ export interface WebSocketReport {
   fanOut: FanOutStats;
   idle: {
     sockets: number;
+    /** Sockets that did not open (reason -> count). */
+    failed: Record<string, number>;
     connectSeconds: number;
     serverRssMbBefore: number;
     serverRssMbIdle: number;
@@ -79,7 +81,9 @@ class Watcher {
   }
 }
 
-async function connect(origin: string, token: string, count: number, log: Log): Promise<{ watchers: Watcher[]; seconds: number }> {
+/** Opens `count` sockets, 200 at a time; the ones that fail are counted by reason, not retried. */
+async function connect(origin: string, token: string, count: number, log: Log): Promise<{ watchers: Watcher[]; seconds: number; failures: Map<string, number> }> {
+  const failures = new Map<string, number>();
   const url = `${origin.replace(/^http/, "ws")}/api/v1/events?token=${encodeURIComponent(token)}`;
   const watchers: Watcher[] = [];
   const started = performance.now();
@@ -97,13 +101,22 @@ async function connect(origin: string, token: string, count: number, log: Log): 
         };
         ws.on("message", onReady);
         ws.once("error", reject);
+        ws.once("close", (code: number) => reject(new Error(`closed with ${code} before stream.ready`)));
         ws.once("unexpected-response", (_req, res) => reject(new Error(`handshake answered ${res.statusCode}`)));
+        setTimeout(() => reject(new Error("no stream.ready within 30 s")), 30_000).unref();
       });
     });
-    watchers.push(...(await Promise.all(opened)));
+    for (const r of await Promise.allSettled(opened)) {
+      if (r.status === "fulfilled") watchers.push(r.value);
+      else {
+        const why = r.reason instanceof Error ? r.reason.message : String(r.reason);
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+      }
+    }
     if ((i / batch) % 10 === 9) log(`  ${watchers.length} sockets open`);
   }
-  return { watchers, seconds: (performance.now() - started) / 1000 };
+  if (failures.size > 0) log(`  failed to connect: ${[...failures].map(([why, n]) => `${n} x ${why}`).join("; ")}`);
+  return { watchers, seconds: (performance.now() - started) / 1000, failures };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -195,14 +208,15 @@ export async function runWebSocket(o: BenchOptions, node: RunningServer, report:
     log(`opening ${o.idle} idle sockets (server RSS ${before} MB)`);
     const opened = await connect(node.origin, setup.token, o.idle, log);
     const during = await settledRss(node.pid);
-    log(`  ${o.idle} idle sockets open in ${opened.seconds.toFixed(1)} s; server RSS ${during} MB`);
+    log(`  ${opened.watchers.length} idle sockets open in ${opened.seconds.toFixed(1)} s; server RSS ${during} MB`);
     const broadcast = await fanOut(node.origin, setup, opened.watchers, 60, 3);
     idle = {
-      sockets: o.idle,
+      sockets: opened.watchers.length,
+      failed: Object.fromEntries(opened.failures),
       connectSeconds: Number(opened.seconds.toFixed(1)),
       serverRssMbBefore: before,
       serverRssMbIdle: during,
-      kbPerSocket: Number((((during - before) * 1024) / o.idle).toFixed(1)),
+      kbPerSocket: Number((((during - before) * 1024) / Math.max(1, opened.watchers.length)).toFixed(1)),
       broadcast,
     };
     await closeAll(opened.watchers);
