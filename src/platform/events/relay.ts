@@ -137,9 +137,8 @@ export class OutboxRelay {
         [rows.map((r) => r.seq), pubSeqs],
       );
       const events = rows.map((r, i) => toEvent(r, String(pubSeqs[i])));
-      // Live clients first: consumer jobs are a few queue round trips that WebSocket latency need not wait for.
-      await this.bus.publish(EVENTS_CHANNEL, { events });
       await this.enqueueConsumers(tx, events);
+      await this.bus.publish(EVENTS_CHANNEL, { events });
       await this.opts.beforeMarkDone?.(events);
       return events;
     });
