@@ -14,6 +14,7 @@ import { machineInfo, watchProcesses } from "./procstat.js";
 import { phaseReport, type BenchReport, type PhaseReport } from "./report.js";
 import { embeddedStore, postgresStore, startCeiling, startPlinth, type BenchStore, type RunningServer } from "./servers.js";
 import { mixTargets, planningTargets, scaleTargets } from "./targets.js";
+import { runWebSocket } from "./websocket.js";
 
 // One benchmark run: data store, dataset, server processes, phases, report.
 // Everything it starts it also stops, on success, failure or Ctrl-C.
@@ -60,8 +61,8 @@ function todayUtc(): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
-async function startNodes(store: BenchStore, o: BenchOptions): Promise<RunningServer[]> {
-  const env = { ...store.env, LOG_LEVEL: o.logLevel, ...(o.poolSize ? { DATABASE_POOL_SIZE: String(o.poolSize) } : {}) };
+async function startNodes(store: BenchStore, o: BenchOptions, extraEnv: Record<string, string> = {}): Promise<RunningServer[]> {
+  const env = { ...store.env, ...extraEnv, LOG_LEVEL: o.logLevel, ...(o.poolSize ? { DATABASE_POOL_SIZE: String(o.poolSize) } : {}) };
   const nodes: RunningServer[] = [];
   // Started one after another: the first applies migrations (none left after the load), the rest find them done.
   for (let i = 0; i < o.nodes; i++) {
@@ -269,6 +270,14 @@ async function runPlanning(o: BenchOptions, report: BenchReport, log: Log): Prom
   report.targets = planningTargets(o, report.phases, coldMs);
 }
 
+/** One node on an empty database (the scenario makes its own org); signup open for that. */
+async function runWebSocketScenario(o: BenchOptions, report: BenchReport, log: Log): Promise<void> {
+  const store = await prepareStore(o);
+  log(`starting one server node (${store.describe})`);
+  const [node] = await startNodes(store, { ...o, nodes: 1 }, { PLINTH_OPEN_SIGNUP: "true" });
+  await runWebSocket(o, node!, report, log);
+}
+
 export async function runBench(o: BenchOptions, log: Log = () => undefined): Promise<BenchReport> {
   const report = baseReport(o, new Date().toISOString());
   try {
@@ -276,6 +285,7 @@ export async function runBench(o: BenchOptions, log: Log = () => undefined): Pro
     else if (o.scenario === "list-board") await runListBoard(o, report, log);
     else if (o.scenario === "planning") await runPlanning(o, report, log);
     else if (o.scenario === "ceiling") report.phases.push(await ceilingPhase(o, log));
+    else if (o.scenario === "websocket") await runWebSocketScenario(o, report, log);
     else throw new Error(`scenario ${o.scenario} is not runnable`);
   } finally {
     await cleanupAll();

@@ -7,7 +7,6 @@ export type Scenario = (typeof SCENARIOS)[number];
 /** Scenarios that later issues will fill in; the CLI names them so nobody has to guess. */
 export const PLACEHOLDERS: Partial<Record<Scenario, { issue: number; what: string }>> = {
   approvals: { issue: 4, what: "approval decisions per second" },
-  websocket: { issue: 5, what: "WebSocket fan-out latency to N connected clients" },
   outbox: { issue: 5, what: "outbox relay events per second" },
 };
 
@@ -33,6 +32,9 @@ export interface BenchOptions {
   quiet: boolean;
   /** Restrict the mix to these actions (profiling one path); shares are renormalized. */
   only: string[] | undefined;
+  /** websocket scenario: clients watching while updates are driven, then idle sockets held. */
+  clients: number;
+  idle: number;
   /** Directory for V8 CPU profiles of the server nodes (node --cpu-prof), written when they stop. */
   cpuProf: string | undefined;
   /** Planning scenario: dataset size (issue 6's, or tiny for the smoke test). */
@@ -55,6 +57,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --seed S          dataset seed (default plinth)
   --pg-url URL      PostgreSQL to create the bench database on (default postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL   Redis for postgres mode (default redis://127.0.0.1:6379); --no-redis to run without
+  --clients N       websocket: clients watching the fan-out (default 1000)
+  --idle N          websocket: idle sockets held afterwards for memory (default 10000; 0 = skip)
   --pool-size N     DATABASE_POOL_SIZE of each node (default: the server's)
   --log-level L     server LOG_LEVEL (default warn: request logging would measure the logger)
   --only A,B        run only these actions of the mix (e.g. board,list_search), to profile one path
@@ -99,6 +103,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "cpu-prof": { type: "string" },
       size: { type: "string", default: "full" },
       requests: { type: "string", default: "20" },
+      clients: { type: "string", default: "1000" },
+      idle: { type: "string", default: "10000" },
     },
     strict: true,
   });
@@ -110,6 +116,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const t of tiers) if (!isTierName(t)) throw new UsageError(`--tier must be one of ${TIER_NAMES.join(", ")}`);
   if (tiers.length > 1 && scenario !== "list-board") throw new UsageError("several tiers are only for --scenario list-board");
   const nodes = int("nodes", values.nodes, 1, 16)!;
+  if (scenario === "websocket" && nodes > 1) throw new UsageError("--scenario websocket measures one node");
   if (mode === "embedded" && nodes > 1) throw new UsageError("--nodes > 1 needs --mode postgres (PGlite lives inside one process)");
   if (!isPlanningSize(values.size)) throw new UsageError(`--size must be one of ${Object.keys(PLANNING_SIZES).join(", ")}`);
   const duration = int("duration", values.duration, 1, 3600)!;
@@ -135,5 +142,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     cpuProf: values["cpu-prof"],
     planningSize: values.size,
     requests: int("requests", values.requests, 1, 10_000)!,
+    clients: int("clients", values.clients, 1, 50_000)!,
+    idle: int("idle", values.idle, 0, 100_000)!,
   };
 }

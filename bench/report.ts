@@ -5,6 +5,7 @@ import type { ResolvedAction } from "./mix.js";
 import { formatDatabaseActivity, type DatabaseActivity } from "./pgstats.js";
 import type { MachineInfo, PhaseUsage } from "./procstat.js";
 import { repoRoot } from "./servers.js";
+import { formatWebSocket, type WebSocketReport } from "./websocket.js";
 
 // The report a person reads (fixed-width tables) and the same facts as JSON for
 // machines (bench/results/*.json). Every number printed is in the JSON.
@@ -62,6 +63,8 @@ export interface BenchReport {
   notes: string[];
   /** Planning scenario: the window asked for and the first request of each endpoint after the server started. */
   planning?: { size: string; from: string; to: string; coldMs: { schedule: number; workload: number }; scheduledTasks: number; workloadUsers: number; workloadWeeks: number };
+  /** The websocket scenario's figures. */
+  websocket?: WebSocketReport;
 }
 
 export function phaseReport(
@@ -156,6 +159,7 @@ export function formatReport(r: BenchReport): string {
     );
   }
   for (const p of r.phases) out.push("", formatPhase(p));
+  if (r.websocket) out.push("", formatWebSocket(r.websocket));
   out.push("");
   if (r.ratios.mixVsCeilingPercent !== null) out.push(`Plinth mix = ${r.ratios.mixVsCeilingPercent}% of the bare HTTP ceiling`);
   if (r.ratios.viewTaskVsCeilingPercent !== null) out.push(`cached view-task path = ${r.ratios.viewTaskVsCeilingPercent}% of the bare HTTP ceiling`);

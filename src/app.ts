@@ -9,6 +9,7 @@ import { registerProblemHandlers, sendProblem, toProblem } from "./http/problem.
 import { Problem } from "./http/schemas.js";
 import type { App } from "./http/types.js";
 import { registerValidation } from "./http/validation.js";
+import { registerWebSocketUpgrades } from "./http/websocket.js";
 import { createServices, registerModuleRoutes, type Services } from "./modules/index.js";
 import { registerOpenApi } from "./modules/ops/openapi.js";
 import { registerOpsRoutes } from "./modules/ops/routes.js";
@@ -16,6 +17,7 @@ import { startApprovalScheduler } from "./modules/approvals/scheduler.js";
 import { startBackupScheduler } from "./modules/backups/scheduler.js";
 import { startNotificationScheduler } from "./modules/notifications/scheduler.js";
 import { startRecurrenceScheduler } from "./modules/planning/recurrence/scheduler.js";
+import { registerRealtimeRoutes } from "./modules/realtime/routes.js";
 import { invalid } from "./platform/errors.js";
 import { createPlatform, type Platform, type PlatformOverrides } from "./platform/index.js";
 import { createLogger, type Logger } from "./platform/logger.js";
@@ -76,6 +78,7 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   services.approvals.registerMetrics(metrics.registry);
   services.backups.registerMetrics(metrics.registry);
   services.webhooks.registerMetrics(metrics.registry);
+  services.realtime.registerMetrics(metrics.registry);
   let draining = false;
   const registered: { method: string; route: RouteOptions }[] = [];
 
@@ -163,6 +166,13 @@ export async function buildApp(config: Config, opts: PlatformOverrides & { log?:
   registerOpsRoutes(app, { platform, metrics, isDraining: () => draining });
   // A node without the api role (a dedicated worker or cron node) still answers health and metrics.
   if (config.roles.includes("api")) registerModuleRoutes(app, services, config);
+  if (config.roles.includes("realtime")) {
+    // Clients send nothing but control frames; 4 KiB is plenty.
+    registerRealtimeRoutes(app, services.realtime, registerWebSocketUpgrades(app, { maxPayload: 4096 }), config.wsAllowedOrigins);
+    await services.realtime.start();
+    // Before the server stops accepting and waits for its connections: upgraded sockets count as open ones.
+    app.addHook("preClose", () => services.realtime.close());
+  }
   // Timeouts are kept in the database; any node with the cron role may fire them (claims are row-locked).
   const stopApprovalScheduler = config.roles.includes("cron") ? startApprovalScheduler(services, platform) : undefined;
   const stopRecurrenceScheduler = config.roles.includes("cron") ? startRecurrenceScheduler(services.planning.recurrences, platform) : undefined;

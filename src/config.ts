@@ -45,6 +45,9 @@ export const settings = [
   { env: "PLINTH_LOGIN_WINDOW_SECONDS", kind: "int", default: "900", min: 1, max: 86_400, description: "Window of the login rate limit" },
   { env: "PLINTH_SHUTDOWN_GRACE_MS", kind: "int", default: "10000", min: 0, max: 600_000, description: "How long SIGTERM waits for in-flight requests" },
   { env: "PLINTH_OUTBOX_RETENTION_HOURS", kind: "int", default: "72", min: 1, max: 8760, description: "How long published events stay for WebSocket replay and audit of deliveries" },
+  { env: "PLINTH_WS_HEARTBEAT_MS", kind: "int", default: "25000", min: 50, max: 600_000, description: "WebSocket ping interval; a client that misses a pong is disconnected" },
+  { env: "PLINTH_WS_MAX_BUFFERED_BYTES", kind: "int", default: "1048576", min: 1024, max: 268_435_456, description: "Unsent bytes a WebSocket client may fall behind by before it is dropped (close 4008)" },
+  { env: "PLINTH_WS_ALLOWED_ORIGINS", kind: "urls", description: "Comma-separated origins allowed to open /api/v1/events with the session cookie, besides PLINTH_PUBLIC_URL's" },
   { env: "LOG_LEVEL", kind: "enum", default: "info", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], description: "Log level (JSON lines on stdout)" },
   { env: "PLINTH_BACKUP_DIR", kind: "string", description: "Where `plinth backup` and scheduled backups go (default PLINTH_DATA_DIR/backups)" },
   { env: "PLINTH_BACKUP_CRON_HOURS", kind: "int", min: 0, max: 8760, description: "Hours between scheduled backups on cron nodes; 0 = off (default 24 embedded, 0 with DATABASE_URL)" },
@@ -82,6 +85,10 @@ export interface Config {
   loginWindowSeconds: number;
   shutdownGraceMs: number;
   outboxRetentionHours: number;
+  wsHeartbeatMs: number;
+  wsMaxBufferedBytes: number;
+  /** Origins (scheme://host[:port]) allowed for cookie-authenticated WebSockets, the public URL's included. */
+  wsAllowedOrigins: string[];
   logLevel: string;
   backupDir: string;
   /** 0 = no scheduled backups. */
@@ -161,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
   const port = v.get("PORT") as number;
   const dataDir = v.get("PLINTH_DATA_DIR") as string;
   const databaseUrl = v.get("DATABASE_URL") as string | undefined;
+  const publicUrl = ((v.get("PLINTH_PUBLIC_URL") as string | undefined) ?? `http://localhost:${port}`).replace(/\/$/, "");
   return {
     roles: v.get("PLINTH_ROLES") as Role[],
     port,
@@ -173,7 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: v.get("REDIS_URL") as string | undefined,
     redisKeyPrefix: v.get("REDIS_KEY_PREFIX") as string,
     openSignup: v.get("PLINTH_OPEN_SIGNUP") as boolean,
-    publicUrl: ((v.get("PLINTH_PUBLIC_URL") as string | undefined) ?? `http://localhost:${port}`).replace(/\/$/, ""),
+    publicUrl,
     trustProxy: v.get("PLINTH_TRUST_PROXY") as boolean,
     requestTimeoutMs: v.get("PLINTH_REQUEST_TIMEOUT_MS") as number,
     bodyLimitBytes: v.get("PLINTH_BODY_LIMIT_BYTES") as number,
@@ -183,6 +191,9 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowSeconds: v.get("PLINTH_LOGIN_WINDOW_SECONDS") as number,
     shutdownGraceMs: v.get("PLINTH_SHUTDOWN_GRACE_MS") as number,
     outboxRetentionHours: v.get("PLINTH_OUTBOX_RETENTION_HOURS") as number,
+    wsHeartbeatMs: v.get("PLINTH_WS_HEARTBEAT_MS") as number,
+    wsMaxBufferedBytes: v.get("PLINTH_WS_MAX_BUFFERED_BYTES") as number,
+    wsAllowedOrigins: [...new Set([publicUrl, ...((v.get("PLINTH_WS_ALLOWED_ORIGINS") as string[] | undefined) ?? [])].map((u) => new URL(u).origin))],
     logLevel: v.get("LOG_LEVEL") as string,
     backupDir: (v.get("PLINTH_BACKUP_DIR") as string | undefined) ?? join(dataDir, "backups"),
     // Embedded installs rarely have any other backup, so they get a daily one; a PostgreSQL

@@ -38,15 +38,10 @@ import { K8S, envNamesIn, k8sProblems, readBase, readRendered, type K8sFacts } f
  * be used in alerts and dashboards before it is registered; once it is registered, the
  * stale-entry test below fails until the entry is removed.
  */
-const PENDING_METRICS: Record<string, string> = {
-  plinth_ws_connections: "issue 5 item 3 (real-time WebSocket)",
-  plinth_ws_dropped_total: "issue 5 item 3 (real-time WebSocket)",
-};
+const PENDING_METRICS: Record<string, string> = {};
 
 /** Routes the load balancers already know about, implemented elsewhere; same rule as PENDING_METRICS. */
-const PENDING_ROUTES: Record<string, string> = {
-  "/api/v1/events": "issue 5 item 3 (real-time WebSocket)",
-};
+const PENDING_ROUTES: Record<string, string> = {};
 
 /**
  * Environment variables a third-party image documents, by image name. Entries ending in

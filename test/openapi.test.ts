@@ -91,9 +91,10 @@ describe("the OpenAPI document", () => {
       const op = operationOf(r.method, r.url)!;
       const label = routeLabel(r);
       const responses = Object.entries(op.responses ?? {});
-      const success = responses.filter(([s]) => /^2\d\d$/.test(s));
+      // A WebSocket handshake succeeds with 101 Switching Protocols, which has no body.
+      const success = responses.filter(([s]) => /^2\d\d$/.test(s) || s === "101");
       if (success.length === 0) problems.push(`${label}: no 2xx response`);
-      for (const [s, resp] of success) if (s !== "204" && !resp.content) problems.push(`${label}: ${s} has no body schema`);
+      for (const [s, resp] of success) if (s !== "204" && s !== "101" && !resp.content) problems.push(`${label}: ${s} has no body schema`);
       const clientErrors = responses.filter(([s]) => /^4\d\d$/.test(s));
       for (const [s, resp] of clientErrors) if (!isProblem(resp)) problems.push(`${label}: ${s} is not application/problem+json Problem`);
       // Only a public route that takes no input at all (liveness, metrics) can never answer 4xx.

@@ -16,18 +16,27 @@ function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** `?token=`, only on routes that allow it: browsers cannot set headers on a WebSocket. */
+function queryToken(req: FastifyRequest): string | undefined {
+  if (req.routeOptions.config.tokenInQuery !== true) return undefined;
+  const token = (req.query as { token?: unknown } | undefined)?.token;
+  return typeof token === "string" && token !== "" ? token : undefined;
+}
+
 /**
- * Resolves the caller from a Bearer token or the session cookie. Cookie-authenticated
- * unsafe requests must echo the CSRF cookie in a header (double submit).
+ * Resolves the caller from a Bearer token, a `?token=` (routes with `tokenInQuery`) or the
+ * session cookie. Cookie-authenticated unsafe requests must echo the CSRF cookie in a header
+ * (double submit).
  */
 export function registerAuthentication(app: App, auth: AuthService): void {
   app.decorateRequest("actor", null);
   app.decorateRequest("authToken", null);
+  app.decorateRequest("authSource", null);
   app.addHook("onRequest", async (req: FastifyRequest, _reply: FastifyReply) => {
     if (req.routeOptions.url === undefined) return; // unknown route: the 404 handler answers
-    const bearer = bearerToken(req);
-    const cookie = bearer ? undefined : req.cookies[SESSION_COOKIE];
-    const token = bearer ?? cookie;
+    const explicit = bearerToken(req) ?? queryToken(req);
+    const cookie = explicit ? undefined : req.cookies[SESSION_COOKIE];
+    const token = explicit ?? cookie;
     if (token) {
       const found = await auth.authenticate(token);
       if (found) {
@@ -39,6 +48,7 @@ export function registerAuthentication(app: App, auth: AuthService): void {
         }
         req.actor = { userId: found.userId, isInstanceAdmin: found.isInstanceAdmin, ip: req.ip, requestId: req.id };
         req.authToken = token;
+        req.authSource = cookie ? "cookie" : "token";
       }
     }
     if (!req.actor && req.routeOptions.config.public !== true) {

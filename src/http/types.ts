@@ -16,10 +16,14 @@ declare module "fastify" {
     actor: Actor | null;
     /** The raw token that authenticated this request (for logout). */
     authToken: string | null;
+    /** How the caller authenticated: a cookie is ambient (sent cross-site), a token is not. */
+    authSource: "token" | "cookie" | null;
     idempotency: { scope: string; key: string } | null;
   }
   interface FastifyContextConfig {
     /** Routes that need no authentication. */
     public?: boolean;
+    /** Also accept the token as `?token=` (WebSocket routes only). */
+    tokenInQuery?: boolean;
   }
 }

@@ -16,6 +16,7 @@ import { registerOrgRoutes } from "./orgs/routes.js";
 import { OrgsService } from "./orgs/service.js";
 import { createPlanning, registerPlanningRoutes } from "./planning/index.js";
 import { registerProjectRoutes } from "./projects/routes.js";
+import { RealtimeService } from "./realtime/service.js";
 import { ProjectsService } from "./projects/service.js";
 import { registerTaskRoutes } from "./tasks/routes.js";
 import { registerWebRoutes } from "./web/routes.js";
@@ -36,7 +37,8 @@ export function createServices(p: Platform) {
   const backups = new BackupsService(p);
   const webhooks = new WebhooksService(p, orgs);
   const notifications = new NotificationsService(p, tasks, createMailer(p.config));
-  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups, webhooks, notifications };
+  const realtime = new RealtimeService(p, auth, orgs, projects);
+  return { orgs, auth, projects, tasks, approvals, planning, adminJobs, backups, webhooks, notifications, realtime };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -26,6 +26,7 @@ export const errorStatus = {
   version_conflict: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   unprocessable: 422,
   idempotency_key_reused: 422,
   dependency_cycle: 422,

@@ -50,6 +50,7 @@ const titles: Record<ErrorCode, [en: string, zh: string]> = {
   unknown_status: ["Unknown status", "未知状态"],
   not_org_member: ["User is not a member of the organization", "该用户不是组织成员"],
   webhook_url_refused: ["Webhook URL not allowed", "不允许使用该 Webhook 地址"],
+  upgrade_required: ["WebSocket upgrade required", "需要升级为 WebSocket 连接"],
   rate_limited: ["Too many requests", "请求过于频繁"],
   service_unavailable: ["Service unavailable", "服务暂不可用"],
   internal_error: ["Internal error", "服务器内部错误"],

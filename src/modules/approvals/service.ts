@@ -349,7 +349,7 @@ export class ApprovalsService {
     });
     const projectId = i.subjectProjectId;
     await emitEvents(tx, who.userId, [
-      { type: action === "start" ? "approval.created" : "approval.updated", orgId: i.orgId, projectId, data: { id: i.id, action, status: i.status, attempt: i.attempt, revision: i.revision, flowKey: i.flowKey, title: i.title } },
+      { type: action === "start" ? "approval.created" : "approval.updated", orgId: i.orgId, projectId, data: { id: i.id, action, status: i.status, attempt: i.attempt, revision: i.revision, flowKey: i.flowKey, title: i.title, initiatorId: i.initiatorId } },
       // Notices say enough for a notification without reading approval tables: what, whose, and which action.
       ...s.notices.map((n) => ({ type: n.type, orgId: i.orgId, projectId, data: { ...n.data, title: i.title, initiatorId: i.initiatorId, action } })),
     ]);

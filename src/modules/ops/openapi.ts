@@ -37,6 +37,7 @@ export async function registerOpenApi(app: App, config: Config): Promise<void> {
         securitySchemes: {
           bearer: { type: "http", scheme: "bearer", description: "Session token from login, or a personal access token" },
           cookie: { type: "apiKey", in: "cookie", name: "plinth_session" },
+          queryToken: { type: "apiKey", in: "query", name: "token", description: "Token as a query parameter; only GET /api/v1/events (WebSocket) takes it" },
         },
       },
       security: [{ bearer: [] }, { cookie: [] }],

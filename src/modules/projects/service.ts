@@ -66,6 +66,11 @@ export class ProjectsService {
     return { project, role, cached };
   }
 
+  /** The user's role in the project; undefined when they may not see it (or it is gone). */
+  async roleOf(userId: string, projectId: string): Promise<ProjectRole | undefined> {
+    return (await this.accessCache.check(userId, projectId)).role;
+  }
+
   async create(actor: Actor, orgId: string, input: { key: string; name: string; description?: string }) {
     const orgRole = await this.orgs.roleIn(orgId, actor.userId);
     assertOrgCan(orgRole, "projects.create");
