@@ -3,6 +3,7 @@ import pg from "pg";
 import { startWriteLoad, type WriteLoad } from "./load.js";
 import { startTopology, type Topology } from "./topology.js";
 import { until } from "./nodes.js";
+import { EventClient } from "../ws-client.js";
 
 // What production does to a cluster, done to a real one on loopback: nginx in front of two
 // Plinth nodes on PostgreSQL + Redis. Figures are printed for the operations docs.
@@ -101,7 +102,25 @@ describe("a cluster of two nodes behind nginx", () => {
     console.log(`[cluster] primary restart: not ready within ${up - down} ms of the stop, ready ${recovered} ms after the primary came back`);
   });
 
-  it("keeps reads and writes working while Redis is stopped, and again once it is back", async () => {
+  /** Creates a task through one node directly (not the balancer); its id. */
+  async function createOn(url: string, title: string): Promise<string> {
+    const res = await fetch(`${url}/api/v1/projects/${tenant.projectId}/tasks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tenant.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ title }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  it("keeps reads and writes working while Redis is stopped, and again once it is back; real time resumes", async () => {
+    // A WebSocket client on node B sees a write made on node A: Redis pub/sub carries it.
+    const [a, b] = topo.nodes as [(typeof topo.nodes)[0], (typeof topo.nodes)[0]];
+    let client = await EventClient.open(b.url, { token: tenant.token });
+    const seen = (id: string) => (m: { type: string; data: Record<string, unknown> }) => m.type === "task.created" && m.data.id === id;
+    const before = await createOn(a.url, "live before the Redis stop");
+    await client.waitFor("a write on node A reaching node B", seen(before));
+
     const tag = `redis-${Date.now()}`;
     const load = startWriteLoad({ baseUrl: topo.nginx.url, token: tenant.token, projectId: tenant.projectId, workers: 4, tag });
     await until("writes flowing", async () => load.acknowledged.size >= 20);
@@ -118,5 +137,25 @@ describe("a cluster of two nodes behind nginx", () => {
     await expectNoLossNoDuplicate(load, tag);
     console.log(`[cluster] redis stop: ${load.failures.length - failuresBefore} client-visible errors while it was away`);
     expect(load.failures.length - failuresBefore).toBe(0);
+
+    // Real time resumes: a new write on A reaches a client on B, on the same socket or, if
+    // the node closed it meanwhile, on a new one resuming from the last event it had.
+    const back = Date.now();
+    let after = "";
+    await until(
+      "real time across nodes again",
+      async () => {
+        if (client.closeCode !== undefined) {
+          const last = client.events.at(-1)?.id;
+          client = await EventClient.open(b.url, { token: tenant.token, ...(last ? { lastEventId: last } : {}) });
+        }
+        after = await createOn(a.url, `live after Redis is back ${Date.now()}`);
+        await client.waitFor("the write after Redis is back", seen(after), 3000);
+        return true;
+      },
+      60_000,
+    );
+    console.log(`[cluster] redis back: real time across nodes again after ${Date.now() - back} ms`);
+    await client.close();
   });
 });
