@@ -6,9 +6,7 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 /** Scenarios that later issues will fill in; the CLI names them so nobody has to guess. */
 export const PLACEHOLDERS: Partial<Record<Scenario, { issue: number; what: string }>> = {
-  approvals: { issue: 4, what: "approval decisions per second" },
   websocket: { issue: 5, what: "WebSocket fan-out latency to N connected clients" },
-  outbox: { issue: 5, what: "outbox relay events per second" },
 };
 
 export interface BenchOptions {
@@ -33,6 +31,8 @@ export interface BenchOptions {
   quiet: boolean;
   /** Restrict the mix to these actions (profiling one path); shares are renormalized. */
   only: string[] | undefined;
+  /** Outbox scenario: unpublished events in the backlog. */
+  events: number;
   /** Directory for V8 CPU profiles of the server nodes (node --cpu-prof), written when they stop. */
   cpuProf: string | undefined;
 }
@@ -53,6 +53,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --redis-url URL   Redis for postgres mode (default redis://127.0.0.1:6379); --no-redis to run without
   --pool-size N     DATABASE_POOL_SIZE of each node (default: the server's)
   --log-level L     server LOG_LEVEL (default warn: request logging would measure the logger)
+  --events N        outbox scenario: backlog of unpublished events (default 50000)
   --only A,B        run only these actions of the mix (e.g. board,list_search), to profile one path
   --cpu-prof DIR    write a V8 CPU profile of each server node into DIR (open in Chrome DevTools)
   --keep            keep the PostgreSQL bench database afterwards
@@ -91,6 +92,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       quiet: { type: "boolean", default: false },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
+      events: { type: "string", default: "50000" },
     },
     strict: true,
   });
@@ -124,5 +126,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     quiet: values.quiet,
     only: values.only?.split(",").map((a) => a.trim()).filter(Boolean),
     cpuProf: values["cpu-prof"],
+    events: int("events", values.events, 1, 10_000_000)!,
   };
 }
