@@ -13,6 +13,8 @@ import { outboxTargets } from "./targets.js";
 
 export interface OutboxResult {
   backlog: number;
+  /** Events published while the server started, before the first sample (embedded mode). */
+  publishedBeforeWindow: number;
   /** Events published inside the observed window (all of them when the backlog went in after startup). */
   observedEvents: number;
   relaySeconds: number;
@@ -122,6 +124,7 @@ export async function runOutbox(o: BenchOptions, report: BenchReport, log: Log):
   const perEvent = (pct: number) => Number((((pct / 100) * drainSeconds * 1000) / Math.max(1, observed)).toFixed(3));
   const result: OutboxResult = {
     backlog: o.events,
+    publishedBeforeWindow: dbBefore?.published ?? 0,
     observedEvents: observed,
     relaySeconds: Number(relaySeconds.toFixed(2)),
     relayEventsPerSecond: Math.round(observed / Math.max(relaySeconds, 1e-3)),
