@@ -24,6 +24,7 @@ export interface OutboxResult {
   failedJobs: number;
   drainSeconds: number;
   endToEndEventsPerSecond: number;
+  jobsPerSecond: number;
   jobBackend: string;
   usage: PhaseUsage;
   /** PostgreSQL CPU (postgres mode) and server CPU per published event, ms. */
@@ -121,17 +122,20 @@ export async function runOutbox(o: BenchOptions, report: BenchReport, log: Log):
   const observed = relayDone.published - first.published;
   const relaySeconds = (relayDone.at - first.at) / 1000;
   const drainSeconds = (jobsDone.at - first.at) / 1000;
-  const perEvent = (pct: number) => Number((((pct / 100) * drainSeconds * 1000) / Math.max(1, observed)).toFixed(3));
+  const jobs = jobsDone.completed - first.completed;
+  // Per event when the window saw the backlog; per job when the relay finished it during startup (embedded).
+  const perEvent = (pct: number) => Number((((pct / 100) * drainSeconds * 1000) / Math.max(1, observed, jobs)).toFixed(3));
   const result: OutboxResult = {
     backlog: o.events,
     publishedBeforeWindow: dbBefore?.published ?? 0,
     observedEvents: observed,
     relaySeconds: Number(relaySeconds.toFixed(2)),
     relayEventsPerSecond: Math.round(observed / Math.max(relaySeconds, 1e-3)),
-    jobs: jobsDone.completed - first.completed,
+    jobs,
     failedJobs: jobsDone.failed - first.failed,
     drainSeconds: Number(drainSeconds.toFixed(2)),
     endToEndEventsPerSecond: Math.round(observed / Math.max(drainSeconds, 1e-3)),
+    jobsPerSecond: Math.round(jobs / Math.max(drainSeconds, 1e-3)),
     jobBackend: o.mode === "postgres" && o.redisUrl ? "BullMQ on Redis" : "database (jobs table)",
     usage,
     cpuMsPerEvent: {

@@ -148,10 +148,10 @@ export function formatOutbox(x: OutboxResult): string {
   return [
     `== outbox: a backlog of ${x.backlog} committed events drained by the relay and its consumer jobs (${x.jobBackend})`,
     `relay:      ${x.observedEvents} events published in ${x.relaySeconds} s = ${x.relayEventsPerSecond} events/s`,
-    `with jobs:  ${x.jobs} consumer jobs done (${x.failedJobs} failed), all drained after ${x.drainSeconds} s = ${x.endToEndEventsPerSecond} events/s`,
+    `with jobs:  ${x.jobs} consumer jobs done (${x.failedJobs} failed), all drained after ${x.drainSeconds} s = ${x.endToEndEventsPerSecond} events/s, ${x.jobsPerSecond} jobs/s`,
     `server ${server}`,
     `${u.databaseCpuPercent === undefined ? "" : `PostgreSQL backends CPU ${u.databaseCpuPercent}% of one core; `}machine busy ${u.machineBusyPercent}% of all cores, of which other processes ${u.otherCpuPercent}% of one core`,
-    `CPU per event: server ${x.cpuMsPerEvent.server} ms${x.cpuMsPerEvent.database === undefined ? "" : `, PostgreSQL ${x.cpuMsPerEvent.database} ms`}`,
+    `CPU per event (per job when the window saw fewer events than jobs): server ${x.cpuMsPerEvent.server} ms${x.cpuMsPerEvent.database === undefined ? "" : `, PostgreSQL ${x.cpuMsPerEvent.database} ms`}`,
   ].join("\n");
 }
 
