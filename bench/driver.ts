@@ -40,8 +40,8 @@ export interface PhaseOptions {
   origins: string[];
   connections: number;
   seconds: number;
-  /** Picks the next action for virtual user `vu`. */
-  next: (vu: number) => Action;
+  /** Picks the next action for virtual user `vu`; undefined when it has no more work (it stops early). */
+  next: (vu: number) => Action | undefined;
   timeoutMs?: number;
 }
 
@@ -68,6 +68,7 @@ export async function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
     const client = clients[i]!;
     while (performance.now() < deadline) {
       const action = opts.next(i);
+      if (!action) break;
       const sample = sampleOf(action.name);
       for (const req of action.requests()) {
         await send(client, req, action, sample);

@@ -1,102 +1,22 @@
-import { resolve } from "node:path";
-import { loadConfig } from "../src/config.js";
-import { openDatabase, type Database } from "../src/platform/db/index.js";
-import { migrate } from "../src/platform/db/migrate.js";
-import { appDerived } from "./dataset/derived.js";
-import { loadDataset, type LoadResult } from "./dataset/load.js";
+import { runApprovals } from "./approvals.js";
 import { loadPlanningDataset, type PlanningDataset } from "./dataset/planning.js";
-import { PLANNING_SIZES, TIERS, type TierName } from "./dataset/tiers.js";
+import { PLANNING_SIZES } from "./dataset/tiers.js";
 import { runPhase, runSequential, type Action } from "./driver.js";
-import { hotViewPicker, mixPicker, MIX, resolveMix, routesOf, Workload, type ResolvedAction } from "./mix.js";
+import { hotViewPicker, mixPicker, MIX, resolveMix, Workload } from "./mix.js";
 import type { BenchOptions } from "./options.js";
+import { runOutbox } from "./outbox.js";
 import { watchDatabase } from "./pgstats.js";
 import { machineInfo, watchProcesses } from "./procstat.js";
 import { phaseReport, type BenchReport, type PhaseReport } from "./report.js";
-import { embeddedStore, postgresStore, startCeiling, startPlinth, type BenchStore, type RunningServer } from "./servers.js";
+import { startCeiling } from "./servers.js";
+import { cleanupAll, cleanups, datasetOf, documentedRoutes, loadInto, measured, prepareStore, startNodes, todayUtc, withLoader, type Log } from "./stage.js";
 import { mixTargets, planningTargets, scaleTargets } from "./targets.js";
 import { runWebSocket } from "./websocket.js";
 
+export { cleanupAll } from "./stage.js";
+
 // One benchmark run: data store, dataset, server processes, phases, report.
 // Everything it starts it also stops, on success, failure or Ctrl-C.
-
-type Log = (line: string) => void;
-
-const cleanups: (() => Promise<void>)[] = [];
-
-/** Stops every server and drops every store this process started (also used on SIGINT). */
-export async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
-}
-
-async function prepareStore(o: BenchOptions): Promise<BenchStore> {
-  const store = o.mode === "postgres" ? await postgresStore(o.pgUrl, o.redisUrl, o.keep) : embeddedStore();
-  cleanups.push(() => store.cleanup());
-  return store;
-}
-
-/** Runs `load` on the store through the app's own database layer and migrations, then closes it. */
-async function withLoader<T>(store: BenchStore, load: (db: Database) => Promise<T>): Promise<T> {
-  // Index builds and ANALYZE on the large tier run for minutes: no statement timeout while loading.
-  const config = loadConfig({ ...store.env, LOG_LEVEL: "warn", DATABASE_STATEMENT_TIMEOUT_MS: "3600000" });
-  const db = await openDatabase(config);
-  try {
-    await migrate(db);
-    return await load(db);
-  } finally {
-    await db.close();
-  }
-}
-
-async function loadInto(store: BenchStore, tier: TierName, o: BenchOptions, log: Log): Promise<LoadResult> {
-  return withLoader(store, async (db) => {
-    log(`loading the ${tier} dataset (${store.describe})`);
-    const loaded = await loadDataset(db, TIERS[tier], { seed: o.seed, anchor: todayUtc(), derived: appDerived, log });
-    log(`  loaded in ${loaded.seconds.total.toFixed(1)} s`);
-    return loaded;
-  });
-}
-
-function todayUtc(): Date {
-  const d = new Date();
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-}
-
-async function startNodes(store: BenchStore, o: BenchOptions, extraEnv: Record<string, string> = {}): Promise<RunningServer[]> {
-  const env = { ...store.env, ...extraEnv, LOG_LEVEL: o.logLevel, ...(o.poolSize ? { DATABASE_POOL_SIZE: String(o.poolSize) } : {}) };
-  const nodes: RunningServer[] = [];
-  // Started one after another: the first applies migrations (none left after the load), the rest find them done.
-  for (let i = 0; i < o.nodes; i++) {
-    const profile = o.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", resolve(o.cpuProf)] : [];
-    const node = await startPlinth(`plinth-${i + 1}`, env, profile);
-    nodes.push(node);
-    cleanups.push(() => node.stop());
-  }
-  return nodes;
-}
-
-async function documentedRoutes(origin: string): Promise<Set<string>> {
-  const res = await fetch(`${origin}/openapi.json`);
-  if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}`);
-  return routesOf((await res.json()) as { paths?: Record<string, Record<string, unknown>> });
-}
-
-async function measured(
-  name: string,
-  description: string,
-  servers: RunningServer[],
-  store: BenchStore | undefined,
-  connections: number,
-  seconds: number,
-  next: (vu: number) => Action,
-  actions?: ResolvedAction[],
-): Promise<PhaseReport> {
-  const watch = watchProcesses(servers.map((s) => s.pid), store?.database);
-  const dbWatch = store?.database && store.env.DATABASE_URL ? await watchDatabase(store.env.DATABASE_URL) : undefined;
-  const result = await runPhase({ origins: servers.map((s) => s.origin), connections, seconds, next });
-  const report = phaseReport(name, description, result, connections, watch.stop(), actions);
-  if (dbWatch) report.database = await dbWatch.stop();
-  return report;
-}
 
 async function ceilingPhase(o: BenchOptions, log: Log): Promise<PhaseReport> {
   log("measuring the bare Fastify ceiling");
@@ -130,15 +50,6 @@ function baseReport(o: BenchOptions, startedAt: string): BenchReport {
     notes: [],
   };
 }
-
-const datasetOf = (tier: TierName, o: BenchOptions, loaded: LoadResult) => ({
-  tier,
-  seed: o.seed,
-  anchor: loaded.plan.anchor.toISOString().slice(0, 10),
-  counts: loaded.counts,
-  loadSeconds: Object.fromEntries(Object.entries(loaded.seconds).map(([k, v]) => [k, Number(v.toFixed(1))])),
-  skipped: loaded.skipped,
-});
 
 function selectedActions(o: BenchOptions) {
   if (!o.only) return MIX;
@@ -286,7 +197,8 @@ export async function runBench(o: BenchOptions, log: Log = () => undefined): Pro
     else if (o.scenario === "planning") await runPlanning(o, report, log);
     else if (o.scenario === "ceiling") report.phases.push(await ceilingPhase(o, log));
     else if (o.scenario === "websocket") await runWebSocketScenario(o, report, log);
-    else throw new Error(`scenario ${o.scenario} is not runnable`);
+    else if (o.scenario === "approvals") await runApprovals(o, report, log);
+    else await runOutbox(o, report, log);
   } finally {
     await cleanupAll();
   }

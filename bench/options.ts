@@ -4,12 +4,6 @@ import { isPlanningSize, isTierName, PLANNING_SIZES, TIER_NAMES, type PlanningSi
 export const SCENARIOS = ["mix", "ceiling", "list-board", "approvals", "websocket", "outbox", "planning"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** Scenarios that later issues will fill in; the CLI names them so nobody has to guess. */
-export const PLACEHOLDERS: Partial<Record<Scenario, { issue: number; what: string }>> = {
-  approvals: { issue: 4, what: "approval decisions per second" },
-  outbox: { issue: 5, what: "outbox relay events per second" },
-};
-
 export interface BenchOptions {
   scenario: Scenario;
   tiers: TierName[];
@@ -35,6 +29,8 @@ export interface BenchOptions {
   /** websocket scenario: clients watching while updates are driven, then idle sockets held. */
   clients: number;
   idle: number;
+  /** Outbox scenario: unpublished events in the backlog. */
+  events: number;
   /** Directory for V8 CPU profiles of the server nodes (node --cpu-prof), written when they stop. */
   cpuProf: string | undefined;
   /** Planning scenario: dataset size (issue 6's, or tiny for the smoke test). */
@@ -61,6 +57,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --idle N          websocket: idle sockets held afterwards for memory (default 10000; 0 = skip)
   --pool-size N     DATABASE_POOL_SIZE of each node (default: the server's)
   --log-level L     server LOG_LEVEL (default warn: request logging would measure the logger)
+  --events N        outbox scenario: backlog of unpublished events (default 50000)
   --only A,B        run only these actions of the mix (e.g. board,list_search), to profile one path
   --cpu-prof DIR    write a V8 CPU profile of each server node into DIR (open in Chrome DevTools)
   --size S          planning: full (default: 2,000 users, 5,000 tasks, 10,000 dependencies, 12 weeks) | tiny
@@ -105,6 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       requests: { type: "string", default: "20" },
       clients: { type: "string", default: "1000" },
       idle: { type: "string", default: "10000" },
+      events: { type: "string", default: "50000" },
     },
     strict: true,
   });
@@ -144,5 +142,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     requests: int("requests", values.requests, 1, 10_000)!,
     clients: int("clients", values.clients, 1, 50_000)!,
     idle: int("idle", values.idle, 0, 100_000)!,
+    events: int("events", values.events, 1, 10_000_000)!,
   };
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { statsOf, type PhaseResult, type Stats } from "./driver.js";
 import type { ResolvedAction } from "./mix.js";
 import { formatDatabaseActivity, type DatabaseActivity } from "./pgstats.js";
+import type { OutboxResult } from "./outbox.js";
 import type { MachineInfo, PhaseUsage } from "./procstat.js";
 import { repoRoot } from "./servers.js";
 import { formatWebSocket, type WebSocketReport } from "./websocket.js";
@@ -65,6 +66,8 @@ export interface BenchReport {
   planning?: { size: string; from: string; to: string; coldMs: { schedule: number; workload: number }; scheduledTasks: number; workloadUsers: number; workloadWeeks: number };
   /** The websocket scenario's figures. */
   websocket?: WebSocketReport;
+  /** The outbox scenario's drain (it has no request phases). */
+  outbox?: OutboxResult;
 }
 
 export function phaseReport(
@@ -144,6 +147,19 @@ export function formatPhase(p: PhaseReport): string {
   ].join("\n");
 }
 
+export function formatOutbox(x: OutboxResult): string {
+  const u = x.usage;
+  const server = u.servers.map((s) => `RSS ${s.rssMbMax} MB max, CPU ${s.cpuPercent}% of one core`).join("; ");
+  return [
+    `== outbox: a backlog of ${x.backlog} committed events drained by the relay and its consumer jobs (${x.jobBackend})`,
+    `relay:      ${x.observedEvents} events published in ${x.relaySeconds} s = ${x.relayEventsPerSecond} events/s`,
+    `with jobs:  ${x.jobs} consumer jobs done (${x.failedJobs} failed), all drained after ${x.drainSeconds} s = ${x.endToEndEventsPerSecond} events/s, ${x.jobsPerSecond} jobs/s`,
+    `server ${server}`,
+    `${u.databaseCpuPercent === undefined ? "" : `PostgreSQL backends CPU ${u.databaseCpuPercent}% of one core; `}machine busy ${u.machineBusyPercent}% of all cores, of which other processes ${u.otherCpuPercent}% of one core`,
+    `CPU per event (per job when the window saw fewer events than jobs): server ${x.cpuMsPerEvent.server} ms${x.cpuMsPerEvent.database === undefined ? "" : `, PostgreSQL ${x.cpuMsPerEvent.database} ms`}`,
+  ].join("\n");
+}
+
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
   const out = [
@@ -160,6 +176,7 @@ export function formatReport(r: BenchReport): string {
   }
   for (const p of r.phases) out.push("", formatPhase(p));
   if (r.websocket) out.push("", formatWebSocket(r.websocket));
+  if (r.outbox) out.push("", formatOutbox(r.outbox));
   out.push("");
   if (r.ratios.mixVsCeilingPercent !== null) out.push(`Plinth mix = ${r.ratios.mixVsCeilingPercent}% of the bare HTTP ceiling`);
   if (r.ratios.viewTaskVsCeilingPercent !== null) out.push(`cached view-task path = ${r.ratios.viewTaskVsCeilingPercent}% of the bare HTTP ceiling`);

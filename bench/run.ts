@@ -1,5 +1,5 @@
 import { cleanupAll, runBench } from "./harness.js";
-import { parseOptions, PLACEHOLDERS, UsageError, USAGE } from "./options.js";
+import { parseOptions, UsageError, USAGE } from "./options.js";
 import { formatReport, writeReport } from "./report.js";
 
 // `npm run bench -- --tier small --mode embedded|postgres --connections 64 --duration 60 [--nodes 2]`
@@ -11,11 +11,6 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = parseOptions(argv);
-  const placeholder = PLACEHOLDERS[options.scenario];
-  if (placeholder) {
-    process.stderr.write(`scenario ${options.scenario} (${placeholder.what}): not available until issue ${placeholder.issue}\n`);
-    return 2;
-  }
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`[bench] ${line}\n`);
   };

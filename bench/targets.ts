@@ -1,4 +1,5 @@
 import type { BenchOptions } from "./options.js";
+import type { OutboxResult } from "./outbox.js";
 import type { PhaseReport, TargetCheck } from "./report.js";
 
 // The targets of shared/BENCH.md, checked against what this run measured. A
@@ -107,5 +108,72 @@ export function planningTargets(o: BenchOptions, phases: PhaseReport[], coldMs: 
   return [
     check("planning_schedule", "Schedule of a 5,000-task project with 10,000 dependencies", 200, coldMs.schedule),
     check("planning_workload", "Workload of 2,000 users over 12 weeks", 500, coldMs.workload),
+  ];
+}
+
+export interface CountersignResult {
+  seconds: number;
+  errors: number;
+  /** Instance status after the last approval. */
+  status: string;
+  approvedEvents: number;
+  nodeApprovedEvents: number;
+}
+
+/** Issue 4's performance targets, plus the check that every 2xx decision is in the database. */
+export function approvalTargets(
+  o: BenchOptions,
+  phase: PhaseReport,
+  countersign: CountersignResult | undefined,
+  stored: { answered: number; tasks: number; instances: number },
+): TargetCheck[] {
+  const s = phase.overall;
+  const diffs: string[] = [];
+  if (o.mode !== "postgres") diffs.push(`mode ${o.mode}, target is postgres`);
+  if (o.connections !== 32) diffs.push(`${o.connections} connections, target is 32`);
+  if (o.nodes !== 1) diffs.push(`${o.nodes} nodes, target is 1`);
+  const out: TargetCheck[] = [
+    {
+      target: "PostgreSQL, 1 node, 32 concurrent approvers on distinct instances: >= 500 approve actions/s, p99 < 50 ms, zero errors",
+      measured: `${s.rps} decisions/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors`,
+      met: s.rps >= 500 && s.p99 < 50 && s.errors === 0,
+      ...(diffs.length ? { note: `run differs: ${diffs.join("; ")}` } : {}),
+    },
+    {
+      target: "Every successful decision is stored once (approved task and instance)",
+      measured: `${stored.answered} answered, ${stored.tasks} tasks and ${stored.instances} instances approved`,
+      met: stored.answered === stored.tasks && stored.answered === stored.instances,
+    },
+  ];
+  out.push(
+    countersign
+      ? {
+          target: "An instance with 100 approvers on one `all` node completes correctly",
+          measured: `${countersign.status} after ${countersign.approvedEvents} approvals in ${countersign.seconds} s, node approved ${countersign.nodeApprovedEvents}x, ${countersign.errors} errors`,
+          met: countersign.status === "approved" && countersign.approvedEvents === 100 && countersign.nodeApprovedEvents === 1 && countersign.errors === 0,
+        }
+      : { target: "An instance with 100 approvers on one `all` node completes correctly", measured: "not run (tier too small)", met: null },
+  );
+  return out;
+}
+
+/** Issue 5's relay target: >= 2,000 events/s on one node, PostgreSQL + Redis. */
+export function outboxTargets(o: BenchOptions, r: OutboxResult): TargetCheck[] {
+  const diffs: string[] = [];
+  if (o.mode !== "postgres" || !o.redisUrl) diffs.push("target is PostgreSQL + Redis");
+  const note = diffs.length ? { note: `run differs: ${diffs.join("; ")}` } : {};
+  return [
+    {
+      target: "Outbox relay sustains >= 2,000 events/s (1 node)",
+      measured: `${r.relayEventsPerSecond} events/s published (${r.observedEvents} in ${r.relaySeconds} s)`,
+      met: r.relayEventsPerSecond >= 2000 && r.observedEvents > 0,
+      ...note,
+    },
+    {
+      target: "... including the consumer jobs it enqueues, until drained",
+      measured: `${r.endToEndEventsPerSecond} events/s (${r.jobs} jobs, ${r.failedJobs} failed, drained in ${r.drainSeconds} s, ${r.jobBackend})`,
+      met: r.endToEndEventsPerSecond >= 2000 && r.failedJobs === 0 && r.observedEvents > 0,
+      ...note,
+    },
   ];
 }

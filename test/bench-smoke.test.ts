@@ -100,13 +100,35 @@ describe("benchmark harness", () => {
     expect(a.tasks.some((t) => /[A-Za-z]{4} /.test(t.split(" ").slice(1).join(" ")))).toBe(true);
   });
 
-  it("answers a placeholder scenario with the issue that will build it", { timeout: 60_000 }, async () => {
+  it("runs the approvals scenario: distinct approvers decide, and every answered decision is stored", { timeout: 180_000 }, async () => {
+    const options = parseOptions(["--scenario", "approvals", "--tier", "tiny", "--connections", "4", "--duration", "2", "--warmup", "1", ...modeArgs]);
+    const report = await runBench(options);
+    const phase = report.phases.find((p) => p.name === "approvals")!;
+    expect(phase.overall.requests).toBeGreaterThan(0);
+    expect(phase.overall.errors, JSON.stringify(phase.actions.flatMap((a) => a.errorSamples ?? []))).toBe(0);
+    expect(phase.usage.servers[0]!.rssMbMax).toBeGreaterThan(0);
+    expect(report.targets.find((t) => t.target.startsWith("Every successful decision"))?.met).toBe(true);
+    expect(report.targets.find((t) => t.target.startsWith("PostgreSQL, 1 node, 32 concurrent approvers"))?.measured).toMatch(/decisions\/s/);
+  });
+
+  it("runs the outbox scenario: the relay and its consumer jobs drain the whole backlog", { timeout: 300_000 }, async () => {
+    const options = parseOptions(["--scenario", "outbox", "--tier", "tiny", "--events", "2000", ...modeArgs]);
+    const report = await runBench(options);
+    const x = report.outbox!;
+    expect(x.backlog).toBe(2000);
+    expect(x.publishedBeforeWindow + x.observedEvents).toBeGreaterThanOrEqual(2000);
+    expect(x.failedJobs).toBe(0);
+    expect(x.usage.servers[0]!.rssMbMax).toBeGreaterThan(0);
+    expect(report.targets.map((t) => t.target)).toContain("Outbox relay sustains >= 2,000 events/s (1 node)");
+  });
+
+  it("refuses an unknown scenario with a usage error naming the ones there are", { timeout: 60_000 }, async () => {
     const run = promisify(execFile);
-    const err = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--scenario", "approvals"], { cwd: repoRoot }).then(
+    const err = await run(process.execPath, ["--import", "tsx", "bench/run.ts", "--scenario", "everything"], { cwd: repoRoot }).then(
       () => undefined,
       (e: unknown) => e as { code: number; stderr: string },
     );
     expect(err?.code).toBe(2);
-    expect(err?.stderr).toContain("not available until issue 4");
+    expect(err?.stderr).toContain("--scenario must be one of mix, ceiling, list-board, approvals, websocket, outbox, planning");
   });
 });

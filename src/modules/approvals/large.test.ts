@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app.js";
 import { addMember, orgWithOwner, type TestUser } from "../../../test/factories.js";
-import { act, approvalNode, createFlow, eventsOf, lastNode, pendingTaskOf, read, started } from "./testkit.js";
+import { act, acted, approvalNode, createFlow, eventsOf, lastNode, pendingTaskOf, read, started } from "./testkit.js";
 
-// A countersign node with 100 approvers, all deciding at once, completes exactly once.
+// A countersign (会签) node with 100 approvers completes exactly once, and only on the 100th approval.
 
 let t: TestApp;
 let owner: TestUser;
@@ -33,5 +33,26 @@ describe("a large countersign node", () => {
     expect(final.nodes.filter((n) => n.id === "after")).toHaveLength(1);
     // Exactly one approval closed the node: its answer is the first to show the next node.
     expect(eventsOf(final, "node.approved").filter((e) => e.nodeId === "everyone")).toHaveLength(1);
+  });
+
+  it("keeps a 100-approver all node open through 99 approvals and completes it on the 100th", { timeout: 180_000 }, async () => {
+    const key = await createFlow(t, owner, orgId, { nodes: [approvalNode("everyone", "all", approvers.map((u) => u.id))] });
+    const i = await started(t, owner, orgId, { flowKey: key });
+    const [last, ...first] = approvers;
+    const results = await Promise.all(first.map((u) => act(t, u, i.id, { action: "approve", taskId: pendingTaskOf(i, u.id)! })));
+    expect(results.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
+
+    const waiting = await read(t, owner, i.id);
+    expect(waiting.status).toBe("running");
+    expect(lastNode(waiting, "everyone").status).toBe("active");
+    expect(lastNode(waiting, "everyone").tasks.filter((x) => x.status === "approved")).toHaveLength(99);
+    expect(lastNode(waiting, "everyone").tasks.filter((x) => x.status === "pending").map((x) => x.assigneeId)).toEqual([last!.id]);
+    expect(eventsOf(waiting, "node.approved")).toEqual([]);
+
+    const done = await acted(t, last!, i.id, { action: "approve", taskId: pendingTaskOf(i, last!.id)! });
+    expect(done.status).toBe("approved");
+    expect(lastNode(done, "everyone").status).toBe("approved");
+    expect(eventsOf(done, "task.approved")).toHaveLength(100);
+    expect(eventsOf(done, "node.approved")).toHaveLength(1);
   });
 });

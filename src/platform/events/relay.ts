@@ -28,6 +28,27 @@ export interface RelayOptions {
 const RELAY_LOCK = 0x706c6e74_01;
 
 /**
+ * Takes the turn, claims the oldest unpublished rows, numbers them and marks them published,
+ * in one round trip. The turn is taken once (a materialized CTE) before any row is read; the
+ * i-th smallest seq gets the i-th smallest number, since nextval hands them out ascending
+ * but in no promised row order.
+ */
+const CLAIM_BATCH = `
+  with turn as materialized (select pg_try_advisory_xact_lock($1) as ok),
+  claimed as materialized (
+    select seq from outbox_events
+     where published_at is null and (select ok from turn)
+     order by seq limit $2 for update skip locked),
+  numbers as materialized (select nextval('outbox_pub_seq') as p from claimed),
+  pairs as (
+    select c.seq, n.p
+      from (select seq, row_number() over (order by seq) as i from claimed) c
+      join (select p, row_number() over (order by p) as i from numbers) n using (i))
+  update outbox_events o set published_at = now(), pub_seq = pairs.p
+    from pairs where o.seq = pairs.seq
+  returning o.seq, o.id, o.org_id, o.project_id, o.type, o.data, o.actor_id, o.created_at, o.pub_seq`;
+
+/**
  * Moves committed outbox events out of the database: publishes each batch on the bus (every
  * node's WebSocket hub) and enqueues one job per interested consumer, then marks the batch
  * published, all in one transaction. A crash anywhere before commit re-delivers the batch:
@@ -120,25 +141,12 @@ export class OutboxRelay {
   /** One batch in one transaction; 0 when nothing is pending or another node is publishing. */
   async publishBatch(): Promise<number> {
     const published = await this.db.tx(async (tx) => {
-      const { rows: turn } = await tx.query<{ ok: boolean }>("select pg_try_advisory_xact_lock($1) as ok", [RELAY_LOCK]);
-      if (!turn[0]?.ok) return [];
-      const { rows } = await tx.query<OutboxRow>(
-        `select seq, id, org_id, project_id, type, data, actor_id, created_at from outbox_events
-         where published_at is null order by seq limit $1 for update skip locked`,
-        [this.batchSize],
-      );
+      const { rows } = await tx.query<OutboxRow & { pub_seq: number }>(CLAIM_BATCH, [RELAY_LOCK, this.batchSize]);
       if (rows.length === 0) return [];
-      // Numbers from one session's nextval calls ascend; hand them out in outbox order.
-      const { rows: numbers } = await tx.query<{ n: number }>("select nextval('outbox_pub_seq') as n from generate_series(1, $1)", [rows.length]);
-      const pubSeqs = numbers.map((r) => r.n).sort((a, b) => a - b);
-      await tx.query(
-        `update outbox_events o set published_at = now(), pub_seq = u.p
-         from unnest($1::bigint[], $2::bigint[]) as u(s, p) where o.seq = u.s`,
-        [rows.map((r) => r.seq), pubSeqs],
-      );
-      const events = rows.map((r, i) => toEvent(r, String(pubSeqs[i])));
-      await this.enqueueConsumers(tx, events);
-      await this.bus.publish(EVENTS_CHANNEL, { events });
+      rows.sort((a, b) => a.pub_seq - b.pub_seq);
+      const events = rows.map((r) => toEvent(r, String(r.pub_seq)));
+      // Both go to Redis (or memory) and both must happen before the commit marks the batch done.
+      await Promise.all([this.enqueueConsumers(tx, events), this.bus.publish(EVENTS_CHANNEL, { events })]);
       await this.opts.beforeMarkDone?.(events);
       return events;
     });

@@ -132,7 +132,9 @@ export const instancesRepo = {
   /**
    * Writes everything the session changed in one statement. Task updates are a
    * compare-and-set on the status each task had when loaded; the instance update
-   * checks the revision it was loaded at.
+   * checks the revision it was loaded at. The updates name the instance as well as
+   * the row ids: the planner cannot see how few rows jsonb_to_recordset yields and,
+   * given only the ids, sometimes joins them to a sequential scan of the whole table.
    */
   async save(tx: Tx, s: InstanceSession, expectedRevision: number): Promise<void> {
     const i = s.instance;
@@ -152,13 +154,13 @@ export const instancesRepo = {
            decided_at = x."decidedAt", last_urged_at = x."lastUrgedAt"
          from jsonb_to_recordset($4::jsonb) as x(id uuid, status text, invalidated boolean, note jsonb, "activatedAt" timestamptz,
            "decidedAt" timestamptz, "lastUrgedAt" timestamptz)
-         where r.id = x.id),
+         where r.instance_id = $1 and r.id = x.id),
        changed_tasks as (
          update approval_tasks t set status = x.status, blocks_task_id = x."blocksTaskId", auto_reason = x."autoReason", comment = x.comment,
            decided_by = x."decidedBy", decided_at = x."decidedAt", pending_since = x."pendingSince"
          from jsonb_to_recordset($5::jsonb) as x(id uuid, expected text, status text, "blocksTaskId" uuid, "autoReason" text, comment text,
            "decidedBy" uuid, "decidedAt" timestamptz, "pendingSince" timestamptz)
-         where t.id = x.id and t.status = x.expected
+         where t.instance_id = $1 and t.id = x.id and t.status = x.expected
          returning t.id),
        new_tasks as (
          insert into approval_tasks (id, instance_id, run_id, org_id, attempt, assignee_id, on_behalf_of, position, status, origin, blocks_task_id,
