@@ -1,15 +1,8 @@
 import type { Queryable } from "../../platform/db/index.js";
-import type { RelayedEvent } from "../../platform/events/types.js";
+import { relayedEvent, type OutboxEventRow, type RelayedEvent } from "../../platform/events/types.js";
 
-interface ReplayRow {
+interface ReplayRow extends OutboxEventRow {
   pub_seq: string;
-  id: string;
-  org_id: string | null;
-  project_id: string | null;
-  type: string;
-  data: Record<string, unknown>;
-  actor_id: string | null;
-  created_at: string;
 }
 
 export const replayRepo = {
@@ -27,15 +20,6 @@ export const replayRepo = {
         where pub_seq > $1::bigint and org_id = any($2::uuid[]) order by pub_seq limit $3`,
       [afterSeq, orgIds, limit],
     );
-    return r.rows.map((row) => ({
-      id: row.id,
-      seq: row.pub_seq,
-      type: row.type,
-      orgId: row.org_id,
-      projectId: row.project_id,
-      data: row.data,
-      actorId: row.actor_id,
-      at: row.created_at,
-    }));
+    return r.rows.map((row) => relayedEvent(row, row.pub_seq));
   },
 };

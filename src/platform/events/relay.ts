@@ -2,17 +2,10 @@ import type { Bus } from "../bus.js";
 import type { Database, Tx } from "../db/index.js";
 import type { JobQueue } from "../jobs/index.js";
 import type { Logger } from "../logger.js";
-import { EVENTS_CHANNEL, type EventConsumer, type RelayedEvent } from "./types.js";
+import { EVENTS_CHANNEL, relayedEvent, type EventConsumer, type OutboxEventRow, type RelayedEvent } from "./types.js";
 
-interface OutboxRow {
+interface OutboxRow extends OutboxEventRow {
   seq: number;
-  id: string;
-  org_id: string | null;
-  project_id: string | null;
-  type: string;
-  data: Record<string, unknown>;
-  actor_id: string | null;
-  created_at: string;
 }
 
 export interface RelayOptions {
@@ -144,7 +137,7 @@ export class OutboxRelay {
       const { rows } = await tx.query<OutboxRow & { pub_seq: number }>(CLAIM_BATCH, [RELAY_LOCK, this.batchSize]);
       if (rows.length === 0) return [];
       rows.sort((a, b) => a.pub_seq - b.pub_seq);
-      const events = rows.map((r) => toEvent(r, String(r.pub_seq)));
+      const events = rows.map((r) => relayedEvent(r, String(r.pub_seq)));
       // Both go to Redis (or memory) and both must happen before the commit marks the batch done.
       await Promise.all([this.enqueueConsumers(tx, events), this.bus.publish(EVENTS_CHANNEL, { events })]);
       await this.opts.beforeMarkDone?.(events);
@@ -177,15 +170,3 @@ export class OutboxRelay {
 
 const jobName = (c: EventConsumer): string => `event.${c.name}`;
 
-function toEvent(r: OutboxRow, seq: string): RelayedEvent {
-  return {
-    id: r.id,
-    seq,
-    type: r.type,
-    orgId: r.org_id,
-    projectId: r.project_id,
-    data: r.data,
-    actorId: r.actor_id,
-    at: r.created_at,
-  };
-}

@@ -13,6 +13,22 @@ export interface RelayedEvent {
   at: string;
 }
 
+/** The columns of an `outbox_events` row that make a RelayedEvent. */
+export interface OutboxEventRow {
+  id: string;
+  org_id: string | null;
+  project_id: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  actor_id: string | null;
+  created_at: string;
+}
+
+/** An outbox row as the event it publishes, numbered `seq` (its pub_seq). */
+export function relayedEvent(r: OutboxEventRow, seq: string): RelayedEvent {
+  return { id: r.id, seq, type: r.type, orgId: r.org_id, projectId: r.project_id, data: r.data, actorId: r.actor_id, at: r.created_at };
+}
+
 /** Bus channel carrying `{ events: RelayedEvent[] }` batches in publication order. */
 export const EVENTS_CHANNEL = "events";
 
