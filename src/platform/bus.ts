@@ -39,13 +39,19 @@ export class MemoryBus implements Bus {
 export class RedisBus implements Bus {
   private readonly handlers = new Map<string, Set<BusHandler>>();
 
+  /**
+   * ioredis's keyPrefix does not apply to pub/sub channels: without this prefix two
+   * installations (or test runs) sharing a Redis would receive each other's events.
+   */
   constructor(
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly log: Logger,
+    private readonly prefix = "",
   ) {
-    sub.on("message", (channel: string, raw: string) => {
-      const set = this.handlers.get(channel);
+    sub.on("message", (prefixed: string, raw: string) => {
+      if (!prefixed.startsWith(prefix)) return;
+      const set = this.handlers.get(prefixed.slice(prefix.length));
       if (!set) return;
       let msg: unknown;
       try {
@@ -59,7 +65,7 @@ export class RedisBus implements Bus {
 
   async publish(channel: string, message: unknown): Promise<void> {
     try {
-      await this.pub.publish(channel, JSON.stringify(message));
+      await this.pub.publish(this.prefix + channel, JSON.stringify(message));
     } catch (err) {
       this.log.warn({ err, channel }, "bus publish failed");
     }
@@ -70,14 +76,14 @@ export class RedisBus implements Bus {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      await this.whileConnected(this.sub.subscribe(channel), "subscribe", channel);
+      await this.whileConnected(this.sub.subscribe(this.prefix + channel), "subscribe", channel);
     }
     set.add(handler);
     return async () => {
       set.delete(handler);
       if (set.size === 0) {
         this.handlers.delete(channel);
-        await this.whileConnected(this.sub.unsubscribe(channel), "unsubscribe", channel);
+        await this.whileConnected(this.sub.unsubscribe(this.prefix + channel), "unsubscribe", channel);
       }
     };
   }

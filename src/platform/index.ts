@@ -72,7 +72,7 @@ function openAdapters(config: Config, log: Logger): Adapters {
   // Redis outages are logged and degraded around, never fatal.
   redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis error"));
   sub.on("error", (err: Error) => log.warn({ err: err.message }, "redis subscriber error"));
-  const bus = new RedisBus(redis, sub, log);
+  const bus = new RedisBus(redis, sub, log, config.redisKeyPrefix);
   return {
     cache: new RedisCache(redis, log),
     bus,
