@@ -65,7 +65,9 @@ describe("benchmark harness", () => {
     expect(json.targets.length).toBeGreaterThan(0);
   });
 
-  it("runs the planning scenario on the tiny size: schedule and workload answered in full, with zero errors", { timeout: 180_000 }, async () => {
+  // The focused scenarios start a server and load data of their own: once, on the mode
+  // their targets are about (PostgreSQL), to keep the suite's time in bounds.
+  it.runIf(testMode === "postgres")("runs the planning scenario on the tiny size: schedule and workload answered in full, with zero errors", { timeout: 180_000 }, async () => {
     const options = parseOptions(["--scenario", "planning", "--size", "tiny", "--requests", "3", ...modeArgs]);
     const report = await runBench(options);
     const size = PLANNING_SIZES.tiny;
@@ -100,7 +102,7 @@ describe("benchmark harness", () => {
     expect(a.tasks.some((t) => /[A-Za-z]{4} /.test(t.split(" ").slice(1).join(" ")))).toBe(true);
   });
 
-  it("runs the approvals scenario: distinct approvers decide, and every answered decision is stored", { timeout: 180_000 }, async () => {
+  it.runIf(testMode === "postgres")("runs the approvals scenario: distinct approvers decide, and every answered decision is stored", { timeout: 180_000 }, async () => {
     const options = parseOptions(["--scenario", "approvals", "--tier", "tiny", "--connections", "4", "--duration", "2", "--warmup", "1", ...modeArgs]);
     const report = await runBench(options);
     const phase = report.phases.find((p) => p.name === "approvals")!;
@@ -111,7 +113,7 @@ describe("benchmark harness", () => {
     expect(report.targets.find((t) => t.target.startsWith("PostgreSQL, 1 node, 32 concurrent approvers"))?.measured).toMatch(/decisions\/s/);
   });
 
-  it("runs the outbox scenario: the relay and its consumer jobs drain the whole backlog", { timeout: 300_000 }, async () => {
+  it.runIf(testMode === "postgres")("runs the outbox scenario: the relay and its consumer jobs drain the whole backlog", { timeout: 300_000 }, async () => {
     const options = parseOptions(["--scenario", "outbox", "--tier", "tiny", "--events", "2000", ...modeArgs]);
     const report = await runBench(options);
     const x = report.outbox!;
@@ -120,6 +122,19 @@ describe("benchmark harness", () => {
     expect(x.failedJobs).toBe(0);
     expect(x.usage.servers[0]!.rssMbMax).toBeGreaterThan(0);
     expect(report.targets.map((t) => t.target)).toContain("Outbox relay sustains >= 2,000 events/s (1 node)");
+  });
+
+  it.runIf(testMode === "postgres")("runs the websocket scenario: every client gets every update, idle sockets are held", { timeout: 180_000 }, async () => {
+    const options = parseOptions(["--scenario", "websocket", "--clients", "20", "--idle", "50", "--duration", "2", ...modeArgs]);
+    const report = await runBench(options);
+    const ws = report.websocket!;
+    expect(ws.fanOut.clients).toBe(20);
+    expect(ws.fanOut.updates).toBeGreaterThan(0);
+    expect(ws.fanOut.missed).toBe(0);
+    expect(ws.fanOut.deliveries).toBe(ws.fanOut.clients * ws.fanOut.updates);
+    expect(ws.fanOut.p99).toBeGreaterThanOrEqual(ws.fanOut.p50);
+    expect(ws.idle?.sockets).toBe(50);
+    expect(ws.idle?.serverRssMbIdle).toBeGreaterThan(0);
   });
 
   it("refuses an unknown scenario with a usage error naming the ones there are", { timeout: 60_000 }, async () => {
