@@ -46,7 +46,7 @@ describe("Idempotency-Key after a node crash", () => {
     const before = await orgCount();
     const retry = await call(t, "POST", "/api/v1/orgs", { token: user.token, headers: { "idempotency-key": "crash-2" }, body });
     expect(retry.status).toBe(409);
-    expect(retry.body.code).toBe("idempotency_in_flight");
+    expect(retry.body.code).toBe("idempotency_applied");
     expect(retry.body.detail).toMatch(/applied/);
     expect(await orgCount()).toBe(before);
   });

@@ -71,7 +71,7 @@ export function registerIdempotency(app: App, platform: Pick<Platform, "db" | "n
         // The node serving it died before anything committed: this retry runs it instead.
         if (!prior.effect_committed && (await idempotencyStore.takeOver(db, scope, key, requestHash, nodeId))) return claimed();
         if (prior.effect_committed) {
-          throw new DomainError("idempotency_in_flight", "The request was applied but the node serving it stopped before answering; read the resource instead of retrying");
+          throw new DomainError("idempotency_applied", "The request was applied but the node serving it stopped before answering; read the resource instead of retrying");
         }
       }
       if (Date.now() > deadline) {

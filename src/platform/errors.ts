@@ -17,6 +17,7 @@ export const errorStatus = {
   approval_pending: 409,
   approval_required: 409,
   idempotency_in_flight: 409,
+  idempotency_applied: 409,
   task_already_decided: 409,
   approval_not_running: 409,
   flow_key_taken: 409,

@@ -29,6 +29,7 @@ const titles: Record<ErrorCode, [en: string, zh: string]> = {
   approval_pending: ["An approval is already pending", "已有审批在进行中"],
   approval_required: ["This transition needs an approval", "该状态流转需要审批"],
   idempotency_in_flight: ["Same request still in progress", "相同请求正在处理中"],
+  idempotency_applied: ["Request applied, but its answer was lost", "请求已执行，但结果未能返回"],
   task_already_decided: ["Task already decided", "该审批任务已处理"],
   approval_not_running: ["The approval is not in progress", "该审批已不在进行中"],
   flow_key_taken: ["Approval flow key already used", "审批流程标识已被使用"],

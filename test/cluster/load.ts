@@ -43,13 +43,22 @@ export function startWriteLoad(o: LoadOptions): WriteLoad {
         body: JSON.stringify({ title }),
         signal: AbortSignal.timeout(15_000),
       });
-      const body = (await res.json().catch(() => ({}))) as { id?: string };
+      const body = (await res.json().catch(() => ({}))) as { id?: string; code?: string };
       if (res.status === 201 && body.id) return body.id;
       failures.push({ at: Date.now(), status: res.status });
+      // Applied by a node that died before answering: as the answer says, read the resource
+      // (here: find the task by its unique title) instead of retrying.
+      if (res.status === 409 && body.code === "idempotency_applied") return await findByTitle(title);
     } catch (err) {
       failures.push({ at: Date.now(), status: (err as Error).name });
     }
     return undefined;
+  };
+
+  const findByTitle = async (title: string): Promise<string | undefined> => {
+    const res = await fetch(`${o.baseUrl}/api/v1/projects/${o.projectId}/tasks?q=${encodeURIComponent(title)}&limit=5`, { headers, signal: AbortSignal.timeout(15_000) });
+    const list = (await res.json().catch(() => ({}))) as { items?: { id: string; title: string }[] };
+    return list.items?.find((t) => t.title === title)?.id;
   };
 
   const worker = async () => {
