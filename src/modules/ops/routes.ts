@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import type { App } from "../../http/types.js";
 import type { Platform } from "../../platform/index.js";
 import type { Metrics } from "../../platform/metrics.js";
+import { withTimeout } from "../../platform/timeout.js";
 
 const PrometheusText = Type.String({ description: "Prometheus text exposition format 0.0.4" });
 const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
@@ -52,22 +53,4 @@ export function registerOpsRoutes(app: App, deps: { platform: Platform; metrics:
   );
 
   app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      reject(new Error("timeout"));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { Bus } from "../../platform/bus.js";
 import { EVENTS_CHANNEL, type EventBatch } from "../../platform/events/types.js";
 import type { Logger } from "../../platform/logger.js";
+import { settleWithin } from "../../platform/timeout.js";
 import { CLOSE_GOING_AWAY, HubEvent, type DropReason, type EventStream } from "./stream.js";
 
 // Events this node received last, for a resuming client: the relay publishes a batch just
@@ -84,9 +85,7 @@ export class RealtimeHub {
       s.markClosed();
       s.socket.close(CLOSE_GOING_AWAY, "server shutting down");
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(closed), new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
+    await settleWithin(Promise.all(closed), CLOSE_WAIT_MS);
     for (const s of open) s.socket.terminate();
   }
 

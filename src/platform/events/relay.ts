@@ -4,10 +4,6 @@ import type { JobQueue } from "../jobs/index.js";
 import type { Logger } from "../logger.js";
 import { EVENTS_CHANNEL, relayedEvent, type EventConsumer, type OutboxEventRow, type RelayedEvent } from "./types.js";
 
-interface OutboxRow extends OutboxEventRow {
-  seq: number;
-}
-
 export interface RelayOptions {
   batchSize?: number;
   pollMs?: number;
@@ -39,7 +35,7 @@ const CLAIM_BATCH = `
       join (select p, row_number() over (order by p) as i from numbers) n using (i))
   update outbox_events o set published_at = now(), pub_seq = pairs.p
     from pairs where o.seq = pairs.seq
-  returning o.seq, o.id, o.org_id, o.project_id, o.type, o.data, o.actor_id, o.created_at, o.pub_seq`;
+  returning o.id, o.org_id, o.project_id, o.type, o.data, o.actor_id, o.created_at, o.pub_seq`;
 
 /**
  * Moves committed outbox events out of the database: publishes each batch on the bus (every
@@ -134,7 +130,7 @@ export class OutboxRelay {
   /** One batch in one transaction; 0 when nothing is pending or another node is publishing. */
   async publishBatch(): Promise<number> {
     const published = await this.db.tx(async (tx) => {
-      const { rows } = await tx.query<OutboxRow & { pub_seq: number }>(CLAIM_BATCH, [RELAY_LOCK, this.batchSize]);
+      const { rows } = await tx.query<OutboxEventRow & { pub_seq: number }>(CLAIM_BATCH, [RELAY_LOCK, this.batchSize]);
       if (rows.length === 0) return [];
       rows.sort((a, b) => a.pub_seq - b.pub_seq);
       const events = rows.map((r) => relayedEvent(r, String(r.pub_seq)));

@@ -1,6 +1,7 @@
 import { Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
+import { settleWithin, withTimeout } from "../timeout.js";
 import type { JobObserver } from "./observer.js";
 import {
   DEFAULT_ATTEMPTS,
@@ -52,11 +53,11 @@ export class BullJobQueue implements JobQueue {
   }
 
   async enqueue(name: string, data: unknown, opts: EnqueueOptions = {}): Promise<void> {
-    await withTimeout(this.queue.add(name, data, this.optionsFor(name, opts)), 5000);
+    await withTimeout(this.queue.add(name, data, this.optionsFor(name, opts)), 5000, "the job queue");
   }
 
   async enqueueMany(jobs: readonly NewJob[]): Promise<void> {
-    await withTimeout(this.queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: this.optionsFor(j.name, { ...(j.key ? { key: j.key } : {}) }) }))), 5000);
+    await withTimeout(this.queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.data, opts: this.optionsFor(j.name, { ...(j.key ? { key: j.key } : {}) }) }))), 5000, "the job queue");
   }
 
   /** Nothing to do: BullMQ workers block on Redis and see new jobs at once. */
@@ -154,16 +155,3 @@ export class BullJobQueue implements JobQueue {
 }
 
 const CLOSE_WAIT_MS = 3000;
-
-/** Waits for `p` to settle, at most `ms`; errors are irrelevant to a shutdown. */
-async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
-  await withTimeout(p, ms).catch(() => undefined);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`job queue did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
