@@ -69,8 +69,10 @@ describe("outbox relay", () => {
     expect(created.map((e) => (e.data.task as { id: string } | undefined)?.id ?? e.data.id)).toEqual([a.id, b.id]);
     expect(BigInt(created[1]!.seq)).toBeGreaterThan(BigInt(created[0]!.seq));
     expect(created[0]).toMatchObject({ orgId, projectId, actorId: owner.id });
-    const { rows } = await t.platform.db.query<{ n: number }>("select count(*)::int as n from outbox_events where published_at is null");
-    expect(rows[0]!.n).toBe(0);
+    // The relay publishes before its transaction commits the batch as published: wait for that commit.
+    const unpublished = async () => (await t.platform.db.query<{ n: number }>("select count(*)::int as n from outbox_events where published_at is null")).rows[0]!.n;
+    await until("every event marked published", async () => (await unpublished()) === 0);
+    expect(await unpublished()).toBe(0);
   });
 
   it("runs each consumer once per event", async () => {
