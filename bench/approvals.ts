@@ -53,7 +53,7 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
     return { reviews, cs };
   });
   report.notes.push(`${seeded.reviews.instances} pending approvals (${perApprover} per approver) bulk-inserted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  report.dataset.counts.approvals = seeded.reviews.instances + (seeded.cs ? 1 : 0);
+  report.dataset.counts.approvals = (report.dataset.counts.approvals ?? 0) + seeded.reviews.instances + (seeded.cs ? 1 : 0);
   report.dataset.skipped = report.dataset.skipped.filter((s) => !s.startsWith("approvals"));
 
   log(`starting ${o.nodes} server node(s)`);

@@ -67,8 +67,8 @@ async function runMix(o: BenchOptions, report: BenchReport, log: Log): Promise<v
   log(`starting ${o.nodes} server node(s)`);
   const nodes = await startNodes(store, o);
   const routes = await documentedRoutes(nodes[0]!.origin);
-  const actions = resolveMix(routes, selectedActions(o));
-  const workload = new Workload(loaded.plan, loaded.tokens, routes);
+  const workload = new Workload(loaded.plan, loaded.tokens, routes, loaded);
+  const actions = resolveMix(routes, selectedActions(o), workload);
   const pick = mixPicker(workload, actions, o.seed, o.connections);
   if (o.warmup > 0) {
     log(`warming up for ${o.warmup} s`);
@@ -77,6 +77,9 @@ async function runMix(o: BenchOptions, report: BenchReport, log: Log): Promise<v
   log(`measuring the mix for ${o.duration} s`);
   const mix = await measured("mix", o.only ? `only ${o.only.join(", ")} on the ${tier} tier` : `BENCH.md mix on the ${tier} tier`, nodes, store, o.connections, o.duration, pick, actions);
   report.phases.push(mix);
+  for (const [name, draws] of workload.ranOut) {
+    report.notes.push(`${name} ran out of generated work (all ${loaded.pendingApprovals.length} open approval tasks were tried): ${draws} later draws went to other actions, so its share is understated`);
+  }
   let view: PhaseReport | undefined;
   if (actions.find((a) => a.name === "view_task")?.available) {
     log(`measuring the cached view-task path for ${o.focusDuration} s`);

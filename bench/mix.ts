@@ -1,3 +1,4 @@
+import type { PendingDecision } from "./dataset/approvals.js";
 import type { Action, BenchRequest } from "./driver.js";
 import { canWrite, taskId, visibleProjects, type Plan, type PlanUser } from "./dataset/plan.js";
 import { rng, type Rng } from "./dataset/random.js";
@@ -16,10 +17,18 @@ export interface ActionSpec {
   routes: string[];
   /** Which later issue builds it, for the n/a line. */
   issue?: number;
-  /** Why it cannot run even though its routes exist (data the dataset cannot make yet). */
-  blockedBy?: string;
+  /** Why it cannot run even though its routes exist (data this dataset does not have); undefined when it can. */
+  blockedBy?: (w: Workload) => string | undefined;
+  /** 4xx answers that are correct for this action (other virtual users can get there first); counted as "4xx ok". */
   expected?: readonly number[];
-  build?: (w: Workload, r: Rng) => BenchRequest[];
+  /** The requests of one action; undefined when the dataset has nothing left for it (another action is drawn). */
+  build?: (w: Workload, r: Rng) => BenchRequest[] | undefined;
+}
+
+/** What the generator made for the mix to work on (bench/dataset/load.ts LoadResult). */
+export interface SeededWork {
+  pendingApprovals: PendingDecision[];
+  unreadNotifications: Map<number, string[]>;
 }
 
 const STATUSES = ["todo", "in_progress", "in_review", "done"] as const;
@@ -30,14 +39,28 @@ export class Workload {
   readonly writers: { user: PlanUser; projects: number[] }[];
   private readonly orgCumulative: { projects: number[]; cumulative: number[] }[];
   readonly anchor: Date;
+  /** Open approval tasks not decided yet in this run, taken from the front. */
+  readonly pendingApprovals: PendingDecision[];
+  /** Users holding an open approval task when the run started. */
+  readonly approvers: number[];
+  /** Unread notification ids per user, and the users that still have some. */
+  private readonly unread: Map<number, string[]>;
+  private readonly withUnread: number[];
+  /** Draws of an action that found nothing left to do, by action name. */
+  readonly ranOut = new Map<string, number>();
 
   constructor(
     readonly plan: Plan,
     readonly tokens: string[],
     /** Routes the server documents (routesOf), for optional variants of an action. */
     readonly routes: Set<string> = new Set(),
+    seeded: SeededWork = { pendingApprovals: [], unreadNotifications: new Map() },
   ) {
     this.anchor = plan.anchor;
+    this.pendingApprovals = [...seeded.pendingApprovals];
+    this.approvers = [...new Set(seeded.pendingApprovals.map((d) => d.approver))];
+    this.unread = new Map([...seeded.unreadNotifications].map(([u, ids]) => [u, [...ids]]));
+    this.withUnread = [...this.unread.keys()].filter((u) => this.unread.get(u)!.length > 0);
     this.writers = plan.users
       .map((user) => ({ user, projects: visibleProjects(plan, user).filter((p) => canWrite(plan, user, p)) }))
       .filter((w) => w.projects.length > 0);
@@ -81,6 +104,17 @@ export class Workload {
   worker(r: Rng, projectIndex: number): PlanUser | undefined {
     const w = this.plan.projects[projectIndex]!.workers;
     return w.length ? this.plan.users[r.pick(w)] : undefined;
+  }
+
+  /** A user with unread notifications and one of them (`all`: every one, read now), or undefined when nobody has any left. */
+  takeUnread(r: Rng, all: boolean): { user: PlanUser; ids: string[] } | undefined {
+    if (this.withUnread.length === 0) return undefined;
+    const i = r.int(0, this.withUnread.length - 1);
+    const u = this.withUnread[i]!;
+    const list = this.unread.get(u)!;
+    const ids = all ? list.splice(0) : list.splice(r.int(0, list.length - 1), 1);
+    if (list.length === 0) this.withUnread.splice(i, 1);
+    return { user: this.plan.users[u]!, ids };
   }
 
   date(daysFromAnchor: number): string {
@@ -203,7 +237,11 @@ export const MIX: ActionSpec[] = [
     kind: "read",
     issue: 4,
     routes: ["GET /api/v1/me/approvals"],
-    build: (w, r) => [get("/api/v1/me/approvals?box=pending", w.token(w.user(r)))],
+    // Half by people who have approvals waiting (they look more often), half by anyone.
+    build: (w, r) => {
+      const u = w.approvers.length > 0 && r.chance(0.5) ? w.plan.users[r.pick(w.approvers)]! : w.user(r);
+      return [get("/api/v1/me/approvals?box=pending", w.token(u))];
+    },
   },
   {
     name: "update_task",
@@ -279,7 +317,14 @@ export const MIX: ActionSpec[] = [
     kind: "write",
     issue: 5,
     routes: ["POST /api/v1/me/notifications/read"],
-    build: (w, r) => [{ method: "POST", path: "/api/v1/me/notifications/read", token: w.token(w.user(r)), body: { all: true } }],
+    // Opening one unread notification (70%) or "mark all read", by someone who has unread ones.
+    build: (w, r) => {
+      const all = r.chance(0.3);
+      const taken = w.takeUnread(r, all);
+      const user = taken?.user ?? w.user(r);
+      const body = all || !taken ? { all: true } : { ids: taken.ids };
+      return [{ method: "POST", path: "/api/v1/me/notifications/read", token: w.token(user), body }];
+    },
   },
   {
     name: "approve_reject",
@@ -288,7 +333,17 @@ export const MIX: ActionSpec[] = [
     kind: "write",
     issue: 4,
     routes: ["POST /api/v1/approvals/{}/actions"],
-    blockedBy: "no pending approvals in the dataset yet: the generator does not create approval instances (issue 4)",
+    // An or-sign node's other approver, or a countersign someone rejected, may have closed the task first.
+    expected: [409],
+    blockedBy: (w) => (w.pendingApprovals.length > 0 ? undefined : "the dataset has no pending approval tasks"),
+    // The approver of the next open task decides it: approve mostly, reject sometimes.
+    build: (w, r) => {
+      const d = w.pendingApprovals.shift();
+      if (!d) return undefined;
+      const reject = r.chance(0.15);
+      const body = { action: reject ? "reject" : "approve", taskId: d.taskId, comment: reject ? "请补充说明 / Please add details" : "同意 / Approved" };
+      return [{ method: "POST", path: `/api/v1/approvals/${d.instanceId}/actions`, token: w.tokens[d.approver]!, body }];
+    },
   },
 ];
 
@@ -300,14 +355,15 @@ export interface ResolvedAction extends ActionSpec {
   effectiveShare: number;
 }
 
-/** Marks each action available or not from the routes the server documents. */
-export function resolveMix(routes: Set<string>, specs: ActionSpec[] = MIX): ResolvedAction[] {
+/** Marks each action available or not from the routes the server documents and the data the workload has. */
+export function resolveMix(routes: Set<string>, specs: ActionSpec[] = MIX, w?: Workload): ResolvedAction[] {
   const resolved = specs.map((s): ResolvedAction => {
     const missing = s.routes.filter((x) => !routes.has(x));
     if (missing.length > 0) {
       return { ...s, available: false, reason: `n/a (not built yet${s.issue ? `: issue ${s.issue}` : ""})`, effectiveShare: 0 };
     }
-    if (s.blockedBy || !s.build) return { ...s, available: false, reason: `n/a (${s.blockedBy ?? "no request builder"})`, effectiveShare: 0 };
+    const blocked = w && s.blockedBy?.(w);
+    if (blocked || !s.build) return { ...s, available: false, reason: `n/a (${blocked || "no request builder"})`, effectiveShare: 0 };
     return { ...s, available: true, effectiveShare: 0 };
   });
   const total = resolved.filter((a) => a.available).reduce((sum, a) => sum + a.share, 0);
@@ -325,16 +381,25 @@ export function routesOf(openapi: { paths?: Record<string, Record<string, unknow
   return out;
 }
 
-/** A picker of the next action per virtual user, weighted by effective share. */
-export function mixPicker(w: Workload, actions: ResolvedAction[], seed: string, connections: number): (vu: number) => Action {
+/**
+ * A picker of the next action per virtual user, weighted by effective share. An
+ * action with nothing left to do (every pending approval decided) is counted in
+ * w.ranOut and another one is drawn; undefined (the user stops) only when none can run.
+ */
+export function mixPicker(w: Workload, actions: ResolvedAction[], seed: string, connections: number): (vu: number) => Action | undefined {
   const live = actions.filter((a) => a.available && a.build);
   if (live.length === 0) throw new Error("no action of the mix is available on this server");
   const weights = live.map((a) => [a, a.effectiveShare] as const);
   const rngs = Array.from({ length: connections }, (_, i) => rng(`${seed}/vu/${i}`));
   return (vu) => {
     const r = rngs[vu]!;
-    const a = r.weighted(weights);
-    return { name: a.name, ...(a.expected ? { expected: a.expected } : {}), requests: () => a.build!(w, r) };
+    for (let draw = 0; draw < 100; draw++) {
+      const a = r.weighted(weights);
+      const requests = a.build!(w, r);
+      if (requests) return { name: a.name, ...(a.expected ? { expected: a.expected } : {}), requests: () => requests };
+      w.ranOut.set(a.name, (w.ranOut.get(a.name) ?? 0) + 1);
+    }
+    return undefined;
   };
 }
 

@@ -12,6 +12,7 @@ import { PLANNING_SIZES, TIERS } from "../bench/dataset/tiers.js";
 import { parseOptions } from "../bench/options.js";
 import { writeReport, type BenchReport } from "../bench/report.js";
 import { repoRoot } from "../bench/servers.js";
+import { cleanupAll, loadInto, prepareStore, withDatabase } from "../bench/stage.js";
 import { testMode } from "./app.js";
 
 // The harness itself, end to end on the tiny tier: it loads a dataset, starts
@@ -39,6 +40,10 @@ describe("benchmark harness", () => {
     expect(json.dataset?.counts.tasks).toBe(TIERS.tiny.tasks);
     expect(json.dataset?.counts.comments).toBe(TIERS.tiny.comments);
     expect(json.dataset?.counts.users).toBe(TIERS.tiny.users);
+    expect(json.dataset?.counts.approvals).toBe(TIERS.tiny.approvals);
+    expect(json.dataset?.counts.approval_tasks_pending).toBeGreaterThan(0);
+    expect(json.dataset?.counts.notifications_unread).toBeGreaterThan(0);
+    expect(json.dataset?.skipped).toEqual([]);
 
     const mix = json.phases.find((p) => p.name === "mix")!;
     expect(mix.overall.requests).toBeGreaterThan(0);
@@ -57,6 +62,8 @@ describe("benchmark harness", () => {
       }
     }
     expect(mix.actions.reduce((n, a) => n + (a.stats?.requests ?? 0), 0)).toBe(mix.overall.requests);
+    // Every action of the mix has data to work on, approvals and notifications included.
+    expect(mix.actions.filter((a) => !a.measured).map((a) => `${a.name}: ${a.reason}`)).toEqual([]);
     const shares = mix.actions.filter((a) => a.measured).reduce((s, a) => s + a.effectiveShare, 0);
     expect(shares).toBeGreaterThan(99.5);
     expect(shares).toBeLessThan(100.5);
@@ -84,6 +91,45 @@ describe("benchmark harness", () => {
       expect(phase.overall.p99).toBeGreaterThanOrEqual(phase.overall.p50);
     }
     expect(report.targets.map((t) => t.note)).toEqual(["run differs: size tiny, target is full", "run differs: size tiny, target is full"]);
+  });
+
+  it("generates approval history and notifications as the server stores them: open tasks on real approvers, unread notifications", { timeout: 120_000 }, async () => {
+    const options = parseOptions(["--tier", "tiny", ...modeArgs]);
+    try {
+      const store = await prepareStore(options);
+      const loaded = await loadInto(store, "tiny", options, () => undefined);
+      const stored = await withDatabase(store, async (db) => {
+        const q = async (sql: string) => (await db.query<{ n: number }>(sql)).rows[0]!.n;
+        return {
+          instances: await q("select count(*)::int as n from approval_instances"),
+          finished: await q("select count(*)::int as n from approval_instances where status in ('approved', 'rejected', 'withdrawn') and finished_at is not null"),
+          withSubject: await q("select count(*)::int as n from approval_instances i join tasks t on t.id = i.subject_id and t.project_id = i.subject_project_id"),
+          // The timeline is gap-free and ends at last_seq, as the engine keeps it.
+          gaps: await q("select count(*)::int as n from approval_instances i where last_seq <> (select count(*) from approval_events e where e.instance_id = i.id)"),
+          pending: (await db.query<{ id: string; assignee_id: string; instance_id: string }>(
+            "select t.id, t.assignee_id, t.instance_id from approval_tasks t join approval_instances i on i.id = t.instance_id where t.status = 'pending' and i.status = 'running'",
+          )).rows,
+          unread: (await db.query<{ id: string; user_id: string }>("select id, user_id from notifications where read_at is null and in_app")).rows,
+          notifications: await q("select count(*)::int as n from notifications"),
+          kinds: (await db.query<{ type: string }>("select distinct type from notifications order by type")).rows.map((r) => r.type),
+        };
+      });
+      expect(stored.instances).toBe(TIERS.tiny.approvals);
+      expect(stored.finished).toBeGreaterThan(0);
+      expect(stored.withSubject).toBe(stored.instances);
+      expect(stored.gaps).toBe(0);
+      // What the mix will decide is exactly what waits in the database, each on its approver.
+      const users = loaded.plan.users;
+      expect(loaded.pendingApprovals.length).toBeGreaterThan(0);
+      expect(loaded.pendingApprovals.map((d) => `${d.taskId} ${users[d.approver]!.id} ${d.instanceId}`).sort()).toEqual(stored.pending.map((t) => `${t.id} ${t.assignee_id} ${t.instance_id}`).sort());
+      const unread = [...loaded.unreadNotifications].flatMap(([u, ids]) => ids.map((id) => `${id} ${users[u]!.id}`));
+      expect(unread.length).toBeGreaterThan(0);
+      expect(unread.sort()).toEqual(stored.unread.map((n) => `${n.id} ${n.user_id}`).sort());
+      expect(stored.unread.length).toBeLessThan(stored.notifications / 2);
+      expect(stored.kinds).toEqual(expect.arrayContaining(["approval.assigned", "approval.decided", "task.assigned", "task.commented", "task.status_changed"]));
+    } finally {
+      await cleanupAll();
+    }
   });
 
   it("generates the same dataset from the same seed", () => {

@@ -2,8 +2,11 @@ import { hash } from "@node-rs/argon2";
 import { DEFAULT_WORKFLOW } from "../../src/modules/projects/workflow.js";
 import type { Database } from "../../src/platform/db/index.js";
 import { hashSecret, newId, newSecret } from "../../src/platform/ids.js";
+import type { PendingDecision } from "./approvals.js";
+import { NOTIFICATION_COLUMNS, NotificationMaker, type NotificationRow } from "./notifications.js";
 import { BENCH_PASSWORD, makePlan, type Plan } from "./plan.js";
 import { commentBatches, taskBatches, type Derived, type ProjectTasks } from "./rows.js";
+import { loadApprovalHistory } from "./tier-approvals.js";
 import type { Tier } from "./tiers.js";
 
 // Bulk loader: rows go in as one JSON document per batch, expanded server-side
@@ -16,7 +19,11 @@ export interface LoadResult {
   /** Session token per user index, for the load runner (the database stores only SHA-256). */
   tokens: string[];
   counts: Record<string, number>;
-  seconds: { total: number; tasks: number; comments: number; indexes: number };
+  /** Open approval tasks of the generated history, shuffled (the mix's approve/reject). */
+  pendingApprovals: PendingDecision[];
+  /** Unread notification ids per user index (the mix's "mark read"). */
+  unreadNotifications: Map<number, string[]>;
+  seconds: { total: number; tasks: number; comments: number; approvals: number; indexes: number };
   skipped: string[];
 }
 
@@ -24,7 +31,7 @@ export interface LoadResult {
 // a bench user can also log in through the API with BENCH_PASSWORD.
 export const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-const BIG_TABLES = ["tasks", "comments", "task_activity", "task_dependencies", "worklogs"];
+const BIG_TABLES = ["tasks", "comments", "task_activity", "task_dependencies", "worklogs", "notifications"];
 
 const COLUMNS: Record<string, string> = {
   users: "id uuid, email text, name text, password_hash text, locale text, is_instance_admin boolean",
@@ -45,6 +52,7 @@ const COLUMNS: Record<string, string> = {
     "id uuid, org_id uuid, predecessor_id uuid, successor_id uuid, predecessor_project_id uuid, successor_project_id uuid, " +
     "type text, lag_days integer, created_by uuid, created_at timestamptz",
   worklogs: "id uuid, org_id uuid, task_id uuid, user_id uuid, work_date date, hours numeric, created_at timestamptz",
+  notifications: NOTIFICATION_COLUMNS,
   // Planning scenario only (bench/dataset/planning.ts).
   org_calendars: "org_id uuid, working_weekdays smallint[], hours_per_day numeric",
   calendar_days: "org_id uuid, day date, working boolean, name text, source text",
@@ -74,6 +82,11 @@ async function cannotGenerate(db: Database, table: string): Promise<string | und
   const gone = [...ours].filter((c) => !theirs.has(c));
   if (unknown.length === 0 && gone.length === 0) return undefined;
   return `the ${table} table's columns differ from the generator's (${[...unknown.map((c) => `needs ${c}`), ...gone.map((c) => `no ${c}`)].join(", ")})`;
+}
+
+async function hasTable(db: Database, table: string): Promise<boolean> {
+  const r = await db.query("select 1 from information_schema.tables where table_schema = current_schema() and table_name = $1", [table]);
+  return r.rows.length > 0;
 }
 
 const insertSql = (table: string, defs = COLUMNS[table]!): string => {
@@ -198,8 +211,14 @@ export async function loadDataset(
   log(`  identity: ${plan.users.length} users, ${plan.orgs.length} orgs, ${plan.projects.length} projects`);
 
   // Planning tables (issue 6) may or may not be migrated yet; generate their rows only when they are.
-  const why = { dependencies: await cannotGenerate(db, "task_dependencies"), worklogs: await cannotGenerate(db, "worklogs") };
+  const why = {
+    dependencies: await cannotGenerate(db, "task_dependencies"),
+    worklogs: await cannotGenerate(db, "worklogs"),
+    notifications: await cannotGenerate(db, "notifications"),
+    approvals: (await hasTable(db, "approval_instances")) ? undefined : "no approval_instances table in this database",
+  };
   const optional = { dependencies: why.dependencies === undefined, worklogs: why.worklogs === undefined };
+  const notes = why.notifications === undefined ? new NotificationMaker(plan) : undefined;
   const indexes = await secondaryIndexes(db);
   for (const ix of indexes) await db.query(`drop index ${ix.name}`);
 
@@ -215,6 +234,7 @@ export async function loadDataset(
       await ins.add("task_dependencies", b.dependencies, p.index);
       await ins.add("worklogs", b.worklogs, p.index);
       await ins.add("task_activity", b.activity);
+      if (notes) await ins.add("notifications", notes.fromTasks(p, b.tasks));
     }
     if (tier.tasks >= 100_000 && p.index % 20 === 19) log(`  tasks: ${ins.counts.tasks ?? 0}/${tier.tasks}`);
   }
@@ -224,12 +244,32 @@ export async function loadDataset(
 
   const tComments = Date.now();
   for (const p of plan.projects) {
-    for (const b of commentBatches(plan, p, created[p.index]!, batchSize * 2)) await ins.add("comments", b);
+    for (const b of commentBatches(plan, p, created[p.index]!, batchSize * 2)) {
+      await ins.add("comments", b);
+      if (notes) await ins.add("notifications", notes.fromComments(p, b));
+    }
+    notes?.doneWith(p);
     if (tier.comments >= 300_000 && p.index % 20 === 19) log(`  comments: ${ins.counts.comments ?? 0}/${tier.comments}`);
   }
   await ins.drain();
   const commentsSeconds = (Date.now() - tComments) / 1000;
   log(`  comments: ${ins.counts.comments ?? 0} in ${commentsSeconds.toFixed(1)} s`);
+
+  // Approvals go through the engine (tier-approvals.ts); their notifications are queued here.
+  const tApprovals = Date.now();
+  const approvalNotes: NotificationRow[] = [];
+  const history = why.approvals
+    ? undefined
+    : await loadApprovalHistory(db, plan, tier.approvals, (e) => {
+        if (notes) approvalNotes.push(...notes.fromApproval(e));
+        return Promise.resolve();
+      });
+  await chunk("notifications", approvalNotes);
+  await ins.drain();
+  if (history) Object.assign(ins.counts, { approvals: history.instances, approvals_running: history.running, approval_tasks_pending: history.pendingTasks });
+  if (notes) ins.counts.notifications_unread = notes.unreadCount;
+  const approvalsSeconds = (Date.now() - tApprovals) / 1000;
+  log(`  approvals: ${history?.instances ?? 0} (${history?.running ?? 0} waiting), notifications: ${ins.counts.notifications ?? 0} in ${approvalsSeconds.toFixed(1)} s`);
 
   const tIndexes = Date.now();
   await rebuildIndexes(db, indexes);
@@ -242,10 +282,12 @@ export async function loadDataset(
     plan,
     tokens,
     counts: ins.counts,
-    seconds: { total: (Date.now() - t0) / 1000, tasks: tasksSeconds, comments: commentsSeconds, indexes: indexSeconds },
+    pendingApprovals: history?.pending ?? [],
+    unreadNotifications: notes?.unread ?? new Map(),
+    seconds: { total: (Date.now() - t0) / 1000, tasks: tasksSeconds, comments: commentsSeconds, approvals: approvalsSeconds, indexes: indexSeconds },
     skipped: [
-      `approvals (${tier.approvals} planned): not generated yet; the approval engine (issue 4) defines their rows`,
-      "notifications: the notification tables do not exist yet (issue 5)",
+      ...(why.approvals ? [`approvals (${tier.approvals} planned): ${why.approvals} (issue 4)`] : []),
+      ...(why.notifications ? [`notifications: ${why.notifications} (issue 5)`] : []),
       ...(why.dependencies ? [`task dependencies: ${why.dependencies} (issue 6)`] : []),
       ...(why.worklogs ? [`worklogs: ${why.worklogs} (issue 6)`] : []),
     ],
