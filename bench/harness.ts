@@ -2,7 +2,7 @@ import { runApprovals } from "./approvals.js";
 import { loadPlanningDataset, type PlanningDataset } from "./dataset/planning.js";
 import { PLANNING_SIZES } from "./dataset/tiers.js";
 import { runPhase, runSequential, type Action } from "./driver.js";
-import { hotViewPicker, mixPicker, MIX, resolveMix, Workload } from "./mix.js";
+import { hotViewPicker, mixPicker, MIX, resolveMix } from "./mix.js";
 import type { BenchOptions } from "./options.js";
 import { runOutbox } from "./outbox.js";
 import { watchDatabase } from "./pgstats.js";
@@ -12,6 +12,7 @@ import { startCeiling } from "./servers.js";
 import { cleanupAll, cleanups, datasetOf, documentedRoutes, loadInto, measured, prepareStore, startNodes, todayUtc, withLoader, type Log } from "./stage.js";
 import { mixTargets, planningTargets, scaleTargets } from "./targets.js";
 import { runWebSocket } from "./websocket.js";
+import { Workload } from "./workload.js";
 
 export { cleanupAll } from "./stage.js";
 
