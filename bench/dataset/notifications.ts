@@ -17,7 +17,7 @@ import type { CommentRow, TaskRow } from "./rows.js";
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-const WINDOW_DAYS = 30;
+const WINDOW_DAYS = 10;
 // The bench server has no SMTP settings, so the writer decides e-mail "none" for everyone.
 const EMAIL = (type: Draft["type"]) => channelsFor({ email_mode: null, channels: null }, type, false);
 const STATUS_NAMES = new Map(DEFAULT_WORKFLOW.statuses.map((s) => [s.key, s.name]));
@@ -143,7 +143,7 @@ export class NotificationMaker {
       const user = this.users.get(d.userId);
       if (!user) continue;
       const age = this.anchor - at;
-      const pUnread = Math.max(likelyUnread?.(d.userId) ? 0.5 : 0, age < DAY ? 0.6 : age < 3 * DAY ? 0.35 : age < 7 * DAY ? 0.15 : 0.03);
+      const pUnread = Math.max(likelyUnread?.(d.userId) ? 0.5 : 0, age < DAY ? 0.45 : age < 3 * DAY ? 0.2 : age < 7 * DAY ? 0.08 : 0.02);
       const unread = r.chance(pUnread);
       const readAt = unread ? null : new Date(Math.max(at, Math.min(this.anchor, at + r.int(1, 48 * 60) * MINUTE))).toISOString();
       const id = stableUuid(this.plan.seed, "notification", `${source}:${user.index}`);
