@@ -47,32 +47,34 @@ export type Driver =
   | { kind: "subtasks"; firstId: string; lastId: string }
   | { kind: "startDate" | "dueDate" | "milestoneDate" | "projectStart" };
 
-export interface TimedActivity {
-  id: string;
-  duration: number;
-  summary: boolean;
-  es: number;
-  ef: number;
-  ls: number;
-  lf: number;
-  /** Total slack in working days: how far the task can slip without moving the project finish or a fixed successor (a summary: its tightest subtask's). */
-  slack: number;
-  /** Free slack: how far it can slip without moving any successor's early dates (never more than total slack). */
-  freeSlack: number;
-  critical: boolean;
-  /** Pushed past its own start (or, for a summary, past its own start date) by links or its summary. */
-  pushed: boolean;
-  /** Working days it can slip before it or something after it misses a due date; negative: that late; null: no due date ahead. */
-  dueSlack: number | null;
-  /** It finishes after its own due date. */
-  late: boolean;
-  driver: Driver;
-}
-
+/**
+ * The schedule of a network, one entry per activity in input order: typed arrays
+ * rather than an object per activity, since a big project's result would otherwise
+ * be thousands of short-lived objects for its reader to copy once more.
+ */
 export interface CpmResult {
   finish: number;
-  /** Same order as the input activities. */
-  activities: TimedActivity[];
+  /** Early and late start and finish points (a summary: its subtasks' span). */
+  es: Float64Array;
+  ef: Float64Array;
+  ls: Float64Array;
+  lf: Float64Array;
+  /** Working days (a summary: its span). */
+  duration: Float64Array;
+  /** 1 for a summary (a task with subtasks). */
+  summary: Uint8Array;
+  /** Total slack in working days: how far it can slip without moving the project finish or a fixed successor (a summary: its tightest subtask's). Critical when <= 0. */
+  slack: Float64Array;
+  /** Free slack: how far it can slip without moving any successor's early dates (never more than total slack). */
+  freeSlack: Float64Array;
+  /** Working days it can slip before it or something after it misses a due date; negative: that late; Infinity: no due date ahead. */
+  dueSlack: Float64Array;
+  /** 1 when pushed past its own start (or, for a summary, past its own start date) by links or its summary. */
+  pushed: Uint8Array;
+  /** 1 when it finishes after its own due date. */
+  late: Uint8Array;
+  /** Why activity i starts when it does. */
+  driver(i: number): Driver;
   /** Links left out because they join a task to its own summary (a summary already contains its subtasks). */
   ignoredLinks: Link[];
 }
@@ -84,38 +86,52 @@ export class ScheduleCycleError extends Error {
   }
 }
 
-/** Earliest start a link allows its successor (duration d), from the predecessor's start and finish. */
-export function earliestStartVia(type: DependencyType, lag: number, predStart: number, predFinish: number, d: number): number {
+// The passes read a link's type as a small number from a typed array: reading it
+// from the link objects (scattered in memory, types as strings compared by content)
+// cost more than all the arithmetic of the passes.
+const FS = 0;
+const SS = 1;
+const FF = 2;
+const SF = 3;
+
+/** FS 0, SS 1, FF 2, SF 3, by its letters (no hashing of a string each link). */
+const typeCode = (type: DependencyType): number => (type.charCodeAt(0) === 70 ? (type.charCodeAt(1) === 83 ? FS : FF) : type.charCodeAt(1) === 83 ? SS : SF);
+
+function startVia(type: number, lag: number, predStart: number, predFinish: number, d: number): number {
   switch (type) {
-    case "FS":
+    case FS:
       return predFinish + lag;
-    case "SS":
+    case SS:
       return predStart + lag;
-    case "FF":
+    case FF:
       return predFinish + lag - d;
-    case "SF":
+    default:
       return predStart + lag - d;
   }
 }
 
 /** Latest finish a link allows its predecessor (duration d), from the successor's late start and finish. */
-export function latestFinishVia(type: DependencyType, lag: number, succStart: number, succFinish: number, d: number): number {
+function finishVia(type: number, lag: number, succStart: number, succFinish: number, d: number): number {
   switch (type) {
-    case "FS":
+    case FS:
       return succStart - lag;
-    case "SS":
+    case SS:
       return succStart - lag + d;
-    case "FF":
+    case FF:
       return succFinish - lag;
-    case "SF":
+    default:
       return succFinish - lag + d;
   }
 }
 
+/** Earliest start a link allows its successor (duration d), from the predecessor's start and finish. */
+export const earliestStartVia = (type: DependencyType, lag: number, predStart: number, predFinish: number, d: number): number =>
+  startVia(typeCode(type), lag, predStart, predFinish, d);
+
 /** FF and SF tie the successor's finish; FS and SS its start. */
-const tiesFinish = (type: DependencyType) => type === "FF" || type === "SF";
+const tiesFinish = (type: number) => type === FF || type === SF;
 /** FS and FF bind the predecessor's finish; SS and SF its start. */
-const finishBinds = (type: DependencyType) => type === "FS" || type === "FF";
+const finishBinds = (type: number) => type === FS || type === FF;
 
 // Why a start is where it is, by strength: on equal dates the more specific reason
 // explains it better (a direct link, then a link to its summary, then a date).
@@ -162,6 +178,9 @@ class Network {
   readonly fixedAfter = new Map<number, { at: FixedActivity; link: number }[]>();
   readonly ignored: Link[] = [];
   readonly order: Int32Array;
+  /** Each link's type (FS 0, SS 1, FF 2, SF 3) and lag, by link index. */
+  readonly linkType: Uint8Array;
+  readonly linkLag: Float64Array;
 
   constructor(activities: readonly Activity[], fixed: readonly FixedActivity[], links: readonly Link[]) {
     const n = (this.n = activities.length);
@@ -199,8 +218,12 @@ class Network {
       if (list) list.push({ at, link });
       else map.set(v, [{ at, link }]);
     };
+    this.linkType = new Uint8Array(links.length);
+    this.linkLag = new Float64Array(links.length);
     for (let l = 0; l < links.length; l++) {
       const link = links[l]!;
+      this.linkType[l] = typeCode(link.type);
+      this.linkLag[l] = link.lag;
       const p = index.get(link.predecessorId);
       const s = index.get(link.successorId);
       if (p !== undefined && s !== undefined) {
@@ -307,6 +330,9 @@ class Reasons {
   }
 }
 
+/** Links to or from tasks of other projects, for the (many) nodes that have none. */
+const NONE: readonly { at: FixedActivity; link: number }[] = [];
+
 /** A summary's gate bounds: the earliest its subtasks may start and finish, and why. */
 interface Gates {
   gateStart: Float64Array;
@@ -319,10 +345,10 @@ interface Gates {
 // thousands of nodes, a closure per node costs more than the arithmetic it does.
 
 /** A link into summary s holds back its subtasks' start (FS, SS) or finish (FF, SF). */
-function holdGate(s: number, links: readonly Link[], l: number, predStart: number, predFinish: number, g: Gates): void {
-  const link = links[l]!;
-  const point = earliestStartVia(link.type, link.lag, predStart, predFinish, 0);
-  if (tiesFinish(link.type)) {
+function holdGate(s: number, net: Network, l: number, predStart: number, predFinish: number, g: Gates): void {
+  const type = net.linkType[l]!;
+  const point = startVia(type, net.linkLag[l]!, predStart, predFinish, 0);
+  if (tiesFinish(type)) {
     if (point > g.gateFinish[s]!) {
       g.gateFinish[s] = point;
       g.gateFinishWhy.set(s, Why.SummaryLink, l, s);
@@ -344,7 +370,7 @@ function consider(v: number, candidate: number, why: number, link: number, from:
 export function criticalPath(input: { projectStart: number; activities: readonly Activity[]; fixed: readonly FixedActivity[]; links: readonly Link[] }): CpmResult {
   const { activities, projectStart, links } = input;
   const net = new Network(activities, input.fixed, links);
-  const { n, order, summary, children, parent, incoming, outgoing } = net;
+  const { n, order, summary, children, parent, incoming, outgoing, linkType, linkLag } = net;
 
   // ---- forward pass: early dates ----
   const es = new Float64Array(n);
@@ -384,9 +410,9 @@ export function criticalPath(input: { projectStart: number; activities: readonly
       }
       for (let e = incoming.first[v]!; e < incoming.first[v + 1]!; e++) {
         const l = incoming.link[e]!;
-        if (l >= 0) holdGate(s, links, l, es[incoming.node[e]!]!, ef[incoming.node[e]!]!, gate);
+        if (l >= 0) holdGate(s, net, l, es[incoming.node[e]!]!, ef[incoming.node[e]!]!, gate);
       }
-      for (const { at, link } of net.fixedBefore.get(v) ?? []) holdGate(s, links, link, at.start, at.finish, gate);
+      for (const { at, link } of net.fixedBefore.get(v) ?? NONE) holdGate(s, net, link, at.start, at.finish, gate);
       continue;
     }
     if (summary[v]) {
@@ -416,9 +442,9 @@ export function criticalPath(input: { projectStart: number; activities: readonly
       const l = incoming.link[e]!;
       if (l < 0) continue;
       const p = incoming.node[e]!;
-      consider(v, earliestStartVia(links[l]!.type, links[l]!.lag, es[p]!, ef[p]!, d), Why.DirectLink, l, -1, es, reasons);
+      consider(v, startVia(linkType[l]!, linkLag[l]!, es[p]!, ef[p]!, d), Why.DirectLink, l, -1, es, reasons);
     }
-    for (const { at, link } of net.fixedBefore.get(v) ?? []) consider(v, earliestStartVia(links[link]!.type, links[link]!.lag, at.start, at.finish, d), Why.DirectLink, link, -1, es, reasons);
+    for (const { at, link } of net.fixedBefore.get(v) ?? NONE) consider(v, startVia(linkType[link]!, linkLag[link]!, at.start, at.finish, d), Why.DirectLink, link, -1, es, reasons);
     const up = parent[v]!;
     if (up >= 0) {
       if (gateStartWhy.why[up] !== Why.None) consider(v, gateStart[up]!, gateStartWhy.why[up]!, gateStartWhy.link[up]!, gateStartWhy.summary[up]!, es, reasons);
@@ -431,8 +457,10 @@ export function criticalPath(input: { projectStart: number; activities: readonly
   for (let i = 0; i < n; i++) finish = Math.max(finish, ef[i]!);
 
   // ---- backward passes: late dates against the project finish, then against due dates ----
-  const late = backwardPass(net, links, es, duration, finish, () => Infinity);
-  const byDue = backwardPass(net, links, es, duration, Infinity, (i) => activities[i]!.deadline ?? Infinity);
+  const deadline = new Float64Array(n);
+  for (let i = 0; i < n; i++) deadline[i] = activities[i]!.deadline ?? Infinity;
+  const late = backwardPass(net, es, duration, finish, null);
+  const byDue = backwardPass(net, es, duration, Infinity, deadline);
 
   // Summaries take their tightest subtask's slack (subtasks come before their summary in `order`).
   const slack = new Float64Array(n);
@@ -462,13 +490,14 @@ export function criticalPath(input: { projectStart: number; activities: readonly
     for (let e = outgoing.first[i]!; e < outgoing.first[i + 1]!; e++) {
       const l = outgoing.link[e]!;
       if (l < 0) continue;
-      const { type, lag } = links[l]!;
+      const type = linkType[l]!;
+      const lag = linkLag[l]!;
       const other = outgoing.node[e]!;
-      if (other < n) free = Math.min(free, es[other]! - earliestStartVia(type, lag, es[i]!, ef[i]!, duration[other]!));
-      else free = Math.min(free, (tiesFinish(type) ? minEf[other - n]! : es[other - n]!) - earliestStartVia(type, lag, es[i]!, ef[i]!, 0));
+      if (other < n) free = Math.min(free, es[other]! - startVia(type, lag, es[i]!, ef[i]!, duration[other]!));
+      else free = Math.min(free, (tiesFinish(type) ? minEf[other - n]! : es[other - n]!) - startVia(type, lag, es[i]!, ef[i]!, 0));
     }
-    for (const { at, link } of net.fixedAfter.get(i) ?? []) {
-      free = Math.min(free, at.start - earliestStartVia(links[link]!.type, links[link]!.lag, es[i]!, ef[i]!, at.finish - at.start));
+    for (const { at, link } of net.fixedAfter.get(i) ?? NONE) {
+      free = Math.min(free, at.start - startVia(linkType[link]!, linkLag[link]!, es[i]!, ef[i]!, at.finish - at.start));
     }
     const up = parent[i]!;
     if (up >= 0 && (es[i] === es[up] || ef[i] === ef[up])) free = Math.min(free, freeSlack[up]!);
@@ -494,26 +523,14 @@ export function criticalPath(input: { projectStart: number; activities: readonly
     }
   };
 
-  return {
-    finish,
-    ignoredLinks: net.ignored,
-    activities: activities.map((a, i) => ({
-      id: a.id,
-      duration: duration[i]!,
-      summary: summary[i] === 1,
-      es: es[i]!,
-      ef: ef[i]!,
-      ls: late.ls[i]!,
-      lf: late.lf[i]!,
-      slack: slack[i]!,
-      freeSlack: freeSlack[i]!,
-      critical: slack[i]! <= 0,
-      pushed: a.notBefore !== null && (summary[i] ? gateStart[i]! : es[i]!) > a.notBefore.point,
-      dueSlack: Number.isFinite(dueSlack[i]!) ? dueSlack[i]! : null,
-      late: a.deadline !== undefined && a.deadline !== null && ef[i]! > a.deadline,
-      driver: driverOf(i),
-    })),
-  };
+  const pushed = new Uint8Array(n);
+  const lateness = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = activities[i]!;
+    if (a.notBefore !== null && (summary[i] ? gateStart[i]! : es[i]!) > a.notBefore.point) pushed[i] = 1;
+    if (a.deadline !== undefined && a.deadline !== null && ef[i]! > a.deadline) lateness[i] = 1;
+  }
+  return { finish, es, ef, ls: late.ls, lf: late.lf, duration, summary, slack, freeSlack, dueSlack, pushed, late: lateness, driver: driverOf, ignoredLinks: net.ignored };
 }
 
 /**
@@ -523,15 +540,8 @@ export function criticalPath(input: { projectStart: number; activities: readonly
  * of them, a start bound (from SS and SF links) to those that set its start. A
  * link into a summary binds the starts (or finishes) of all its subtasks.
  */
-function backwardPass(
-  net: Network,
-  links: readonly Link[],
-  es: Float64Array,
-  duration: Float64Array,
-  bound: number,
-  ownLatestFinish: (i: number) => number,
-): { ls: Float64Array; lf: Float64Array } {
-  const { n, order, summary, children, parent, outgoing } = net;
+function backwardPass(net: Network, es: Float64Array, duration: Float64Array, bound: number, ownLatestFinish: Float64Array | null): { ls: Float64Array; lf: Float64Array } {
+  const { n, order, summary, children, parent, outgoing, linkType, linkLag } = net;
   const ls = new Float64Array(n);
   const lf = new Float64Array(n);
   // A span's bounds for its subtasks; the latest finish of a summary's tightest subtask.
@@ -559,23 +569,25 @@ function backwardPass(
     }
     const isSummary = summary[v] === 1;
     const d = isSummary ? 0 : duration[v]!;
-    let finishBound = Math.min(bound, ownLatestFinish(v));
+    let finishBound = ownLatestFinish ? Math.min(bound, ownLatestFinish[v]!) : bound;
     let startBound = Infinity;
     // A summary's span has no fixed length: SS and SF links bound its start, FS and FF its finish.
     for (let e = outgoing.first[v]!; e < outgoing.first[v + 1]!; e++) {
       const l = outgoing.link[e]!;
       if (l < 0) continue; // the span of its own summary, below
       const other = outgoing.node[e]!;
-      const { type, lag } = links[l]!;
+      const type = linkType[l]!;
+      const lag = linkLag[l]!;
       const succStart = other < n ? ls[other]! : ls[other - n]!;
       const succFinish = other < n ? lf[other]! : minLateFinish[other - n]!;
-      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, latestFinishVia(type, lag, succStart, succFinish, 0));
-      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, succStart, succFinish, d));
+      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, finishVia(type, lag, succStart, succFinish, 0));
+      else finishBound = Math.min(finishBound, finishVia(type, lag, succStart, succFinish, d));
     }
-    for (const { at, link } of net.fixedAfter.get(v) ?? []) {
-      const { type, lag } = links[link]!;
-      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, latestFinishVia(type, lag, at.start, at.finish, 0));
-      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, at.start, at.finish, d));
+    for (const { at, link } of net.fixedAfter.get(v) ?? NONE) {
+      const type = linkType[link]!;
+      const lag = linkLag[link]!;
+      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, finishVia(type, lag, at.start, at.finish, 0));
+      else finishBound = Math.min(finishBound, finishVia(type, lag, at.start, at.finish, d));
     }
     const up = parent[v]!;
     if (up >= 0) {
