@@ -53,17 +53,31 @@ class FieldReader {
     const value = this.text();
     return value === null ? null : Number(value);
   }
+
+  /** A whole number, read in place (no string to keep or collect). */
+  integer(): number {
+    const { list } = this;
+    const negative = list.charCodeAt(this.at) === MINUS;
+    let at = negative ? this.at + 1 : this.at;
+    let value = 0;
+    for (let c = list.charCodeAt(at); c >= 48 && c <= 57; c = list.charCodeAt(++at)) value = value * 10 + (c - 48);
+    this.at = at + 1;
+    return negative ? -value : value;
+  }
 }
 const SPACE = 32;
 const COMMA = 44;
+const MINUS = 45;
 
+/** The link's type as the shared literal: thousands of links keep no copies of "FS". */
+const dependencyType = (text: string | null): DependencyType => (text === "SS" ? "SS" : text === "FF" ? "FF" : text === "SF" ? "SF" : "FS");
 /** "pred succ type lag" (concat_ws: a little cheaper for PostgreSQL than chained ||). */
 const linkText = "concat_ws(' ', predecessor_id, successor_id, type, lag_days)";
 
 function parseLinks(list: string | null): Link[] {
   const links: Link[] = [];
   const r = new FieldReader(list ?? "");
-  while (!r.done) links.push({ predecessorId: r.text()!, successorId: r.text()!, type: r.text() as DependencyType, lag: r.number()! });
+  while (!r.done) links.push({ predecessorId: r.text()!, successorId: r.text()!, type: dependencyType(r.text()), lag: r.integer() });
   return links;
 }
 
@@ -95,15 +109,20 @@ export const scheduleRepo = {
     return row ? parseTasks(`${row.key}-`, row.list) : [];
   },
 
-  /** Links with at least one end in the project (the other end may be in another project). */
-  async links(q: Queryable, projectId: string): Promise<Link[]> {
-    const r = await q.query<{ list: string | null }>(
-      `select string_agg(${linkText}, ',') as list
+  /**
+   * Links with at least one end in the project, and the tasks of other projects at their
+   * other ends (named here so the schedule need not look up thousands of ids to find them).
+   */
+  async links(q: Queryable, projectId: string): Promise<{ links: Link[]; elsewhere: string[] }> {
+    const r = await q.query<{ list: string | null; elsewhere: string[] | null }>(
+      `select string_agg(${linkText}, ',') as list,
+              array_agg(distinct case when successor_project_id = $1 then predecessor_id else successor_id end)
+                filter (where predecessor_project_id <> successor_project_id)::text[] as elsewhere
          from task_dependencies
         where successor_project_id = $1 or (predecessor_project_id = $1 and successor_project_id <> $1)`,
       [projectId],
     );
-    return parseLinks(r.rows[0]?.list ?? null);
+    return { links: parseLinks(r.rows[0]?.list ?? null), elsewhere: r.rows[0]?.elsewhere ?? [] };
   },
 
   /** Tasks of other (live) projects, by id. */

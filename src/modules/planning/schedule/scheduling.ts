@@ -44,7 +44,7 @@ export class SchedulingService {
       const journal = new TaskJournal(actor, project);
       let moved = 0;
       if (mode === "automatic") {
-        const links = await scheduleRepo.links(tx, project.id);
+        const { links } = await scheduleRepo.links(tx, project.id);
         const predecessors = [...new Set(links.map((l) => l.predecessorId))];
         moved = await this.reschedule(tx, journal, predecessors, { kind: "mode", projectId: project.id });
       }

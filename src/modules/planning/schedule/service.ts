@@ -33,14 +33,8 @@ export class ScheduleService {
   async plan(project: Pick<ProjectRow, "id" | "org_id">, locale: Locale, q: Queryable = this.p.db.read): Promise<{ schedule: ProjectSchedule; tasks: PlannedTask[] }> {
     const { rules, hoursPerDay } = await this.calendar.rulesOf(project.org_id, q);
     const tasks = await scheduleRepo.projectTasks(q, project.id);
-    const links = await scheduleRepo.links(q, project.id);
-    const inProject = new Set(tasks.map((t) => t.id));
-    const elsewhere = new Set<string>();
-    for (const l of links) {
-      if (!inProject.has(l.predecessorId)) elsewhere.add(l.predecessorId);
-      if (!inProject.has(l.successorId)) elsewhere.add(l.successorId);
-    }
-    const external = await scheduleRepo.tasksById(q, [...elsewhere]);
+    const { links, elsewhere } = await scheduleRepo.links(q, project.id);
+    const external = await scheduleRepo.tasksById(q, elsewhere);
     try {
       const schedule = buildSchedule({
         calendar: compileCalendar(rules),
