@@ -182,10 +182,9 @@ class Network {
   readonly linkType: Uint8Array;
   readonly linkLag: Float64Array;
 
-  constructor(activities: readonly Activity[], fixed: readonly FixedActivity[], links: readonly Link[]) {
+  constructor(activities: readonly Activity[], fixed: readonly FixedActivity[], links: readonly Link[], known?: ReadonlyMap<string, number>) {
     const n = (this.n = activities.length);
-    const index = new Map<string, number>();
-    for (let i = 0; i < n; i++) index.set(activities[i]!.id, i);
+    const index = known ?? new Map(activities.map((a, i) => [a.id, i]));
     this.parent = new Int32Array(n).fill(-1);
     this.summary = new Uint8Array(n);
     const kids = { from: new Int32Array(n), to: new Int32Array(n), count: 0 };
@@ -367,9 +366,16 @@ function consider(v: number, candidate: number, why: number, link: number, from:
   }
 }
 
-export function criticalPath(input: { projectStart: number; activities: readonly Activity[]; fixed: readonly FixedActivity[]; links: readonly Link[] }): CpmResult {
+export function criticalPath(input: {
+  projectStart: number;
+  activities: readonly Activity[];
+  fixed: readonly FixedActivity[];
+  links: readonly Link[];
+  /** The activities' positions by id, when the caller has them already. */
+  index?: ReadonlyMap<string, number>;
+}): CpmResult {
   const { activities, projectStart, links } = input;
-  const net = new Network(activities, input.fixed, links);
+  const net = new Network(activities, input.fixed, links, input.index);
   const { n, order, summary, children, parent, incoming, outgoing, linkType, linkLag } = net;
 
   // ---- forward pass: early dates ----
@@ -389,12 +395,20 @@ export function criticalPath(input: { projectStart: number; activities: readonly
   const gateFinishWhy = new Reasons(n);
   const gate: Gates = { gateStart, gateFinish, gateStartWhy, gateFinishWhy };
 
+  // The passes visit activities in topological order, all over memory: read what they need once, in order.
+  const ownDuration = new Float64Array(n);
+  const ownStart = new Float64Array(n).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    const a = activities[i]!;
+    ownDuration[i] = a.duration;
+    if (a.notBefore) ownStart[i] = a.notBefore.point;
+  }
+
   for (const v of order) {
     if (v >= n) {
       const s = v - n;
-      const own = activities[s]!.notBefore;
-      if (own) {
-        gateStart[s] = own.point;
+      if (!Number.isNaN(ownStart[s]!)) {
+        gateStart[s] = ownStart[s]!;
         gateStartWhy.set(s, Why.SummaryStartDate, -1, s);
       }
       const up = parent[s]!;
@@ -433,11 +447,11 @@ export function criticalPath(input: { projectStart: number; activities: readonly
       lastChild[v] = last;
       continue;
     }
-    const a = activities[v]!;
-    const d = (duration[v] = a.duration);
+    const d = (duration[v] = ownDuration[v]!);
+    const dated = !Number.isNaN(ownStart[v]!);
     // es[v] is the start so far; each candidate below may move it later (or explain it better).
-    es[v] = a.notBefore?.point ?? projectStart;
-    reasons.set(v, a.notBefore ? Why.OwnDate : Why.ProjectStart, -1, -1);
+    es[v] = dated ? ownStart[v]! : projectStart;
+    reasons.set(v, dated ? Why.OwnDate : Why.ProjectStart, -1, -1);
     for (let e = incoming.first[v]!; e < incoming.first[v + 1]!; e++) {
       const l = incoming.link[e]!;
       if (l < 0) continue;

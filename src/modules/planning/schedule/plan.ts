@@ -131,7 +131,7 @@ export function buildSchedule(input: ScheduleInput): ProjectSchedule {
   }
 
   const projectStart = Number.isFinite(firstPoint) ? firstPoint : ordinalOf(cal, input.today);
-  const cpm = criticalPath({ projectStart, activities, fixed, links: input.links });
+  const cpm = criticalPath({ projectStart, activities, fixed, links: input.links, index });
   const { es, ef, ls, lf, duration, slack } = cpm;
 
   // Thousands of tasks share a few hundred dates: look each one up once.
