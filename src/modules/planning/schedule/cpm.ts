@@ -12,34 +12,9 @@
 // One forward and two backward passes (project finish, then due dates as
 // deadlines) in topological order: O(V + E).
 
-export type DependencyType = "FS" | "SS" | "FF" | "SF";
+import { finishBinds, finishVia, Network, startVia, tiesFinish, type Activity, type DependencyType, type FixedActivity, type Link } from "./network.js";
 
-export interface Activity {
-  id: string;
-  /** Working days; 0 for a milestone. Ignored for a summary (it spans its subtasks). */
-  duration: number;
-  /** The earliest point the task's own dates allow, and which date that is; null: as soon as the project starts. */
-  notBefore: { point: number; reason: "startDate" | "dueDate" | "milestoneDate" } | null;
-  /** The summary task it belongs to, when that is in the same network. */
-  parentId?: string | null;
-  /** The point its due date ends (a deadline): finishing later makes it late. */
-  deadline?: number | null;
-}
-
-/** A task of another project linked by a dependency: its planned dates are fixed constraints. */
-export interface FixedActivity {
-  id: string;
-  start: number;
-  finish: number;
-}
-
-export interface Link {
-  predecessorId: string;
-  successorId: string;
-  type: DependencyType;
-  /** Working days; negative is a lead. */
-  lag: number;
-}
+export { earliestStartVia, ScheduleCycleError, type Activity, type DependencyType, type FixedActivity, type Link } from "./network.js";
 
 export type Driver =
   | { kind: "dependency"; predecessorId: string; type: DependencyType; lag: number; viaParentId?: string }
@@ -47,245 +22,42 @@ export type Driver =
   | { kind: "subtasks"; firstId: string; lastId: string }
   | { kind: "startDate" | "dueDate" | "milestoneDate" | "projectStart" };
 
-export interface TimedActivity {
-  id: string;
-  duration: number;
-  summary: boolean;
-  es: number;
-  ef: number;
-  ls: number;
-  lf: number;
-  /** Total slack in working days: how far the task can slip without moving the project finish or a fixed successor (a summary: its tightest subtask's). */
-  slack: number;
-  /** Free slack: how far it can slip without moving any successor's early dates (never more than total slack). */
-  freeSlack: number;
-  critical: boolean;
-  /** Pushed past its own start (or, for a summary, past its own start date) by links or its summary. */
-  pushed: boolean;
-  /** Working days it can slip before it or something after it misses a due date; negative: that late; null: no due date ahead. */
-  dueSlack: number | null;
-  /** It finishes after its own due date. */
-  late: boolean;
-  driver: Driver;
-}
-
+/**
+ * The schedule of a network, one entry per activity in input order: typed arrays
+ * rather than an object per activity, since a big project's result would otherwise
+ * be thousands of short-lived objects for its reader to copy once more.
+ */
 export interface CpmResult {
   finish: number;
-  /** Same order as the input activities. */
-  activities: TimedActivity[];
+  /** Early and late start and finish points (a summary: its subtasks' span). */
+  es: Float64Array;
+  ef: Float64Array;
+  ls: Float64Array;
+  lf: Float64Array;
+  /** Working days (a summary: its span). */
+  duration: Float64Array;
+  /** 1 for a summary (a task with subtasks). */
+  summary: Uint8Array;
+  /** Total slack in working days: how far it can slip without moving the project finish or a fixed successor (a summary: its tightest subtask's). Critical when <= 0. */
+  slack: Float64Array;
+  /** Free slack: how far it can slip without moving any successor's early dates (never more than total slack). */
+  freeSlack: Float64Array;
+  /** Working days it can slip before it or something after it misses a due date; negative: that late; Infinity: no due date ahead. */
+  dueSlack: Float64Array;
+  /** 1 when pushed past its own start (or, for a summary, past its own start date) by links or its summary. */
+  pushed: Uint8Array;
+  /** 1 when it finishes after its own due date. */
+  late: Uint8Array;
+  /** Why activity i starts when it does. */
+  driver(i: number): Driver;
   /** Links left out because they join a task to its own summary (a summary already contains its subtasks). */
   ignoredLinks: Link[];
 }
-
-/** The dependencies among these activities loop; `ids` are the activities left on or behind the loop. */
-export class ScheduleCycleError extends Error {
-  constructor(readonly ids: string[]) {
-    super(`dependency cycle among ${ids.length} tasks`);
-  }
-}
-
-/** Earliest start a link allows its successor (duration d), from the predecessor's start and finish. */
-export function earliestStartVia(type: DependencyType, lag: number, predStart: number, predFinish: number, d: number): number {
-  switch (type) {
-    case "FS":
-      return predFinish + lag;
-    case "SS":
-      return predStart + lag;
-    case "FF":
-      return predFinish + lag - d;
-    case "SF":
-      return predStart + lag - d;
-  }
-}
-
-/** Latest finish a link allows its predecessor (duration d), from the successor's late start and finish. */
-export function latestFinishVia(type: DependencyType, lag: number, succStart: number, succFinish: number, d: number): number {
-  switch (type) {
-    case "FS":
-      return succStart - lag;
-    case "SS":
-      return succStart - lag + d;
-    case "FF":
-      return succFinish - lag;
-    case "SF":
-      return succFinish - lag + d;
-  }
-}
-
-/** FF and SF tie the successor's finish; FS and SS its start. */
-const tiesFinish = (type: DependencyType) => type === "FF" || type === "SF";
-/** FS and FF bind the predecessor's finish; SS and SF its start. */
-const finishBinds = (type: DependencyType) => type === "FS" || type === "FF";
 
 // Why a start is where it is, by strength: on equal dates the more specific reason
 // explains it better (a direct link, then a link to its summary, then a date).
 const Why = { None: -1, ProjectStart: 0, OwnDate: 1, SummaryStartDate: 2, SummaryLink: 3, DirectLink: 4 } as const;
 const strength = (w: number): number => (w === Why.DirectLink ? 3 : w === Why.SummaryLink ? 2 : w === Why.ProjectStart ? 0 : 1);
-
-/** Adjacency in compressed rows: the edges of node v are first[v] .. first[v + 1] - 1. */
-interface Adjacency {
-  first: Int32Array;
-  node: Int32Array;
-  /** Index into the links; -1 for an edge of the summary structure (gate to subtask, subtask to span). */
-  link: Int32Array;
-}
-
-function adjacency(nodes: number, from: Int32Array, to: Int32Array, link: Int32Array, count: number): Adjacency {
-  const first = new Int32Array(nodes + 1);
-  for (let e = 0; e < count; e++) first[from[e]! + 1]!++;
-  for (let v = 0; v < nodes; v++) first[v + 1]! += first[v]!;
-  const fill = first.slice(0, nodes);
-  const node = new Int32Array(count);
-  const links = new Int32Array(count);
-  for (let e = 0; e < count; e++) {
-    const at = fill[from[e]!]!++;
-    node[at] = to[e]!;
-    links[at] = link[e]!;
-  }
-  return { first, node, link: links };
-}
-
-/**
- * The network: node i < n is activity i (for a summary, its span), node n + i a
- * summary's gate. Links into a summary arrive at its gate; the gate leads to each
- * subtask, and each subtask to its summary's span.
- */
-class Network {
-  readonly n: number;
-  readonly parent: Int32Array;
-  readonly summary: Uint8Array;
-  readonly children: Adjacency;
-  readonly outgoing: Adjacency;
-  readonly incoming: Adjacency;
-  /** Links from (to) tasks of other projects, by the node they reach (leave). */
-  readonly fixedBefore = new Map<number, { at: FixedActivity; link: number }[]>();
-  readonly fixedAfter = new Map<number, { at: FixedActivity; link: number }[]>();
-  readonly ignored: Link[] = [];
-  readonly order: Int32Array;
-
-  constructor(activities: readonly Activity[], fixed: readonly FixedActivity[], links: readonly Link[]) {
-    const n = (this.n = activities.length);
-    const index = new Map<string, number>();
-    for (let i = 0; i < n; i++) index.set(activities[i]!.id, i);
-    this.parent = new Int32Array(n).fill(-1);
-    this.summary = new Uint8Array(n);
-    const kids = { from: new Int32Array(n), to: new Int32Array(n), count: 0 };
-    for (let i = 0; i < n; i++) {
-      const parentId = activities[i]!.parentId;
-      const p = parentId == null ? undefined : index.get(parentId);
-      if (p === undefined || p === i) continue;
-      this.parent[i] = p;
-      this.summary[p] = 1;
-      kids.from[kids.count] = p;
-      kids.to[kids.count++] = i;
-    }
-    this.children = adjacency(n, kids.from, kids.to, kids.to, kids.count);
-    const [enter, leave] = this.eulerTour();
-    const related = (a: number, b: number) => (enter[a]! <= enter[b]! && leave[b]! <= leave[a]!) || (enter[b]! <= enter[a]! && leave[a]! <= leave[b]!);
-
-    const capacity = links.length + 2 * kids.count;
-    const from = new Int32Array(capacity);
-    const to = new Int32Array(capacity);
-    const via = new Int32Array(capacity);
-    let count = 0;
-    const edge = (a: number, b: number, link: number) => {
-      from[count] = a;
-      to[count] = b;
-      via[count++] = link;
-    };
-    const fixedById = new Map(fixed.map((f) => [f.id, f]));
-    const remember = (map: Map<number, { at: FixedActivity; link: number }[]>, v: number, at: FixedActivity, link: number) => {
-      const list = map.get(v);
-      if (list) list.push({ at, link });
-      else map.set(v, [{ at, link }]);
-    };
-    for (let l = 0; l < links.length; l++) {
-      const link = links[l]!;
-      const p = index.get(link.predecessorId);
-      const s = index.get(link.successorId);
-      if (p !== undefined && s !== undefined) {
-        if (related(p, s)) this.ignored.push(link);
-        else edge(p, this.entry(s), l);
-      } else if (s !== undefined) {
-        const at = fixedById.get(link.predecessorId);
-        if (at) remember(this.fixedBefore, this.entry(s), at, l);
-      } else if (p !== undefined) {
-        const at = fixedById.get(link.successorId);
-        if (at) remember(this.fixedAfter, p, at, l);
-      }
-    }
-    for (let k = 0; k < kids.count; k++) {
-      const p = kids.from[k]!;
-      const c = kids.to[k]!;
-      edge(n + p, this.entry(c), -1);
-      edge(c, p, -1);
-    }
-    this.outgoing = adjacency(2 * n, from, to, via, count);
-    this.incoming = adjacency(2 * n, to, from, via, count);
-    this.order = this.topologicalOrder();
-    let nodes = n;
-    for (let i = 0; i < n; i++) nodes += this.summary[i]!;
-    if (this.order.length < nodes) {
-      const placed = new Uint8Array(2 * n);
-      for (const v of this.order) placed[v] = 1;
-      throw new ScheduleCycleError(activities.filter((_, i) => !placed[i] || (this.summary[i] && !placed[n + i])).map((a) => a.id));
-    }
-  }
-
-  /** Where links into a task arrive: the task itself, or a summary's gate. */
-  entry(i: number): number {
-    return this.summary[i] ? this.n + i : i;
-  }
-
-  /** Enter and leave times of a depth-first walk of the summary trees: a is an ancestor of b iff its interval holds b's. */
-  private eulerTour(): [Int32Array, Int32Array] {
-    const { first, node } = this.children;
-    const enter = new Int32Array(this.n).fill(-1);
-    const leave = new Int32Array(this.n);
-    const stack = new Int32Array(this.n);
-    const next = new Int32Array(this.n);
-    let clock = 0;
-    const visit = (root: number) => {
-      let top = 0;
-      stack[0] = root;
-      next[root] = first[root]!;
-      enter[root] = clock++;
-      while (top >= 0) {
-        const v = stack[top]!;
-        if (next[v]! < first[v + 1]!) {
-          const c = node[next[v]!++]!;
-          if (enter[c]! >= 0) continue; // damaged data: a loop of parents
-          enter[c] = clock++;
-          next[c] = first[c]!;
-          stack[++top] = c;
-        } else {
-          leave[v] = clock++;
-          top--;
-        }
-      }
-    };
-    for (let i = 0; i < this.n; i++) if (this.parent[i]! < 0) visit(i);
-    // Tasks on a loop of parents have no root; the topological sort reports them.
-    for (let i = 0; i < this.n; i++) if (enter[i]! < 0) visit(i);
-    return [enter, leave];
-  }
-
-  /** Kahn's algorithm over the activities and the summaries' gates; ties keep the input order, so equal inputs give equal outputs. */
-  private topologicalOrder(): Int32Array {
-    const { n } = this;
-    const { first, node } = this.outgoing;
-    const remaining = new Int32Array(2 * n);
-    for (let v = 0; v < 2 * n; v++) remaining[v] = this.incoming.first[v + 1]! - this.incoming.first[v]!;
-    const order = new Int32Array(2 * n);
-    let size = 0;
-    for (let v = 0; v < 2 * n; v++) if (remaining[v] === 0 && (v < n || this.summary[v - n])) order[size++] = v;
-    for (let head = 0; head < size; head++) {
-      const v = order[head]!;
-      for (let e = first[v]!; e < first[v + 1]!; e++) if (--remaining[node[e]!]! === 0) order[size++] = node[e]!;
-    }
-    return order.subarray(0, size);
-  }
-}
 
 /** Why a node's start (or a gate's start or finish bound) is where it is: the reason and the link or summary it comes from. */
 class Reasons {
@@ -307,6 +79,9 @@ class Reasons {
   }
 }
 
+/** Links to or from tasks of other projects, for the (many) nodes that have none. */
+const NONE: readonly { at: FixedActivity; link: number }[] = [];
+
 /** A summary's gate bounds: the earliest its subtasks may start and finish, and why. */
 interface Gates {
   gateStart: Float64Array;
@@ -319,10 +94,10 @@ interface Gates {
 // thousands of nodes, a closure per node costs more than the arithmetic it does.
 
 /** A link into summary s holds back its subtasks' start (FS, SS) or finish (FF, SF). */
-function holdGate(s: number, links: readonly Link[], l: number, predStart: number, predFinish: number, g: Gates): void {
-  const link = links[l]!;
-  const point = earliestStartVia(link.type, link.lag, predStart, predFinish, 0);
-  if (tiesFinish(link.type)) {
+function holdGate(s: number, net: Network, l: number, predStart: number, predFinish: number, g: Gates): void {
+  const type = net.linkType[l]!;
+  const point = startVia(type, net.linkLag[l]!, predStart, predFinish, 0);
+  if (tiesFinish(type)) {
     if (point > g.gateFinish[s]!) {
       g.gateFinish[s] = point;
       g.gateFinishWhy.set(s, Why.SummaryLink, l, s);
@@ -341,10 +116,17 @@ function consider(v: number, candidate: number, why: number, link: number, from:
   }
 }
 
-export function criticalPath(input: { projectStart: number; activities: readonly Activity[]; fixed: readonly FixedActivity[]; links: readonly Link[] }): CpmResult {
+export function criticalPath(input: {
+  projectStart: number;
+  activities: readonly Activity[];
+  fixed: readonly FixedActivity[];
+  links: readonly Link[];
+  /** The activities' positions by id, when the caller has them already. */
+  index?: ReadonlyMap<string, number>;
+}): CpmResult {
   const { activities, projectStart, links } = input;
-  const net = new Network(activities, input.fixed, links);
-  const { n, order, summary, children, parent, incoming, outgoing } = net;
+  const net = new Network(activities, input.fixed, links, input.index);
+  const { n, order, summary, children, parent, incoming, outgoing, linkType, linkLag } = net;
 
   // ---- forward pass: early dates ----
   const es = new Float64Array(n);
@@ -363,12 +145,20 @@ export function criticalPath(input: { projectStart: number; activities: readonly
   const gateFinishWhy = new Reasons(n);
   const gate: Gates = { gateStart, gateFinish, gateStartWhy, gateFinishWhy };
 
+  // The passes visit activities in topological order, all over memory: read what they need once, in order.
+  const ownDuration = new Float64Array(n);
+  const ownStart = new Float64Array(n).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    const a = activities[i]!;
+    ownDuration[i] = a.duration;
+    if (a.notBefore) ownStart[i] = a.notBefore.point;
+  }
+
   for (const v of order) {
     if (v >= n) {
       const s = v - n;
-      const own = activities[s]!.notBefore;
-      if (own) {
-        gateStart[s] = own.point;
+      if (!Number.isNaN(ownStart[s]!)) {
+        gateStart[s] = ownStart[s]!;
         gateStartWhy.set(s, Why.SummaryStartDate, -1, s);
       }
       const up = parent[s]!;
@@ -384,9 +174,9 @@ export function criticalPath(input: { projectStart: number; activities: readonly
       }
       for (let e = incoming.first[v]!; e < incoming.first[v + 1]!; e++) {
         const l = incoming.link[e]!;
-        if (l >= 0) holdGate(s, links, l, es[incoming.node[e]!]!, ef[incoming.node[e]!]!, gate);
+        if (l >= 0) holdGate(s, net, l, es[incoming.node[e]!]!, ef[incoming.node[e]!]!, gate);
       }
-      for (const { at, link } of net.fixedBefore.get(v) ?? []) holdGate(s, links, link, at.start, at.finish, gate);
+      for (const { at, link } of net.fixedBefore.get(v) ?? NONE) holdGate(s, net, link, at.start, at.finish, gate);
       continue;
     }
     if (summary[v]) {
@@ -407,18 +197,18 @@ export function criticalPath(input: { projectStart: number; activities: readonly
       lastChild[v] = last;
       continue;
     }
-    const a = activities[v]!;
-    const d = (duration[v] = a.duration);
+    const d = (duration[v] = ownDuration[v]!);
+    const dated = !Number.isNaN(ownStart[v]!);
     // es[v] is the start so far; each candidate below may move it later (or explain it better).
-    es[v] = a.notBefore?.point ?? projectStart;
-    reasons.set(v, a.notBefore ? Why.OwnDate : Why.ProjectStart, -1, -1);
+    es[v] = dated ? ownStart[v]! : projectStart;
+    reasons.set(v, dated ? Why.OwnDate : Why.ProjectStart, -1, -1);
     for (let e = incoming.first[v]!; e < incoming.first[v + 1]!; e++) {
       const l = incoming.link[e]!;
       if (l < 0) continue;
       const p = incoming.node[e]!;
-      consider(v, earliestStartVia(links[l]!.type, links[l]!.lag, es[p]!, ef[p]!, d), Why.DirectLink, l, -1, es, reasons);
+      consider(v, startVia(linkType[l]!, linkLag[l]!, es[p]!, ef[p]!, d), Why.DirectLink, l, -1, es, reasons);
     }
-    for (const { at, link } of net.fixedBefore.get(v) ?? []) consider(v, earliestStartVia(links[link]!.type, links[link]!.lag, at.start, at.finish, d), Why.DirectLink, link, -1, es, reasons);
+    for (const { at, link } of net.fixedBefore.get(v) ?? NONE) consider(v, startVia(linkType[link]!, linkLag[link]!, at.start, at.finish, d), Why.DirectLink, link, -1, es, reasons);
     const up = parent[v]!;
     if (up >= 0) {
       if (gateStartWhy.why[up] !== Why.None) consider(v, gateStart[up]!, gateStartWhy.why[up]!, gateStartWhy.link[up]!, gateStartWhy.summary[up]!, es, reasons);
@@ -431,8 +221,10 @@ export function criticalPath(input: { projectStart: number; activities: readonly
   for (let i = 0; i < n; i++) finish = Math.max(finish, ef[i]!);
 
   // ---- backward passes: late dates against the project finish, then against due dates ----
-  const late = backwardPass(net, links, es, duration, finish, () => Infinity);
-  const byDue = backwardPass(net, links, es, duration, Infinity, (i) => activities[i]!.deadline ?? Infinity);
+  const deadline = new Float64Array(n);
+  for (let i = 0; i < n; i++) deadline[i] = activities[i]!.deadline ?? Infinity;
+  const late = backwardPass(net, es, duration, finish, null);
+  const byDue = backwardPass(net, es, duration, Infinity, deadline);
 
   // Summaries take their tightest subtask's slack (subtasks come before their summary in `order`).
   const slack = new Float64Array(n);
@@ -462,13 +254,14 @@ export function criticalPath(input: { projectStart: number; activities: readonly
     for (let e = outgoing.first[i]!; e < outgoing.first[i + 1]!; e++) {
       const l = outgoing.link[e]!;
       if (l < 0) continue;
-      const { type, lag } = links[l]!;
+      const type = linkType[l]!;
+      const lag = linkLag[l]!;
       const other = outgoing.node[e]!;
-      if (other < n) free = Math.min(free, es[other]! - earliestStartVia(type, lag, es[i]!, ef[i]!, duration[other]!));
-      else free = Math.min(free, (tiesFinish(type) ? minEf[other - n]! : es[other - n]!) - earliestStartVia(type, lag, es[i]!, ef[i]!, 0));
+      if (other < n) free = Math.min(free, es[other]! - startVia(type, lag, es[i]!, ef[i]!, duration[other]!));
+      else free = Math.min(free, (tiesFinish(type) ? minEf[other - n]! : es[other - n]!) - startVia(type, lag, es[i]!, ef[i]!, 0));
     }
-    for (const { at, link } of net.fixedAfter.get(i) ?? []) {
-      free = Math.min(free, at.start - earliestStartVia(links[link]!.type, links[link]!.lag, es[i]!, ef[i]!, at.finish - at.start));
+    for (const { at, link } of net.fixedAfter.get(i) ?? NONE) {
+      free = Math.min(free, at.start - startVia(linkType[link]!, linkLag[link]!, es[i]!, ef[i]!, at.finish - at.start));
     }
     const up = parent[i]!;
     if (up >= 0 && (es[i] === es[up] || ef[i] === ef[up])) free = Math.min(free, freeSlack[up]!);
@@ -494,26 +287,14 @@ export function criticalPath(input: { projectStart: number; activities: readonly
     }
   };
 
-  return {
-    finish,
-    ignoredLinks: net.ignored,
-    activities: activities.map((a, i) => ({
-      id: a.id,
-      duration: duration[i]!,
-      summary: summary[i] === 1,
-      es: es[i]!,
-      ef: ef[i]!,
-      ls: late.ls[i]!,
-      lf: late.lf[i]!,
-      slack: slack[i]!,
-      freeSlack: freeSlack[i]!,
-      critical: slack[i]! <= 0,
-      pushed: a.notBefore !== null && (summary[i] ? gateStart[i]! : es[i]!) > a.notBefore.point,
-      dueSlack: Number.isFinite(dueSlack[i]!) ? dueSlack[i]! : null,
-      late: a.deadline !== undefined && a.deadline !== null && ef[i]! > a.deadline,
-      driver: driverOf(i),
-    })),
-  };
+  const pushed = new Uint8Array(n);
+  const lateness = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = activities[i]!;
+    if (a.notBefore !== null && (summary[i] ? gateStart[i]! : es[i]!) > a.notBefore.point) pushed[i] = 1;
+    if (a.deadline !== undefined && a.deadline !== null && ef[i]! > a.deadline) lateness[i] = 1;
+  }
+  return { finish, es, ef, ls: late.ls, lf: late.lf, duration, summary, slack, freeSlack, dueSlack, pushed, late: lateness, driver: driverOf, ignoredLinks: net.ignored };
 }
 
 /**
@@ -523,15 +304,8 @@ export function criticalPath(input: { projectStart: number; activities: readonly
  * of them, a start bound (from SS and SF links) to those that set its start. A
  * link into a summary binds the starts (or finishes) of all its subtasks.
  */
-function backwardPass(
-  net: Network,
-  links: readonly Link[],
-  es: Float64Array,
-  duration: Float64Array,
-  bound: number,
-  ownLatestFinish: (i: number) => number,
-): { ls: Float64Array; lf: Float64Array } {
-  const { n, order, summary, children, parent, outgoing } = net;
+function backwardPass(net: Network, es: Float64Array, duration: Float64Array, bound: number, ownLatestFinish: Float64Array | null): { ls: Float64Array; lf: Float64Array } {
+  const { n, order, summary, children, parent, outgoing, linkType, linkLag } = net;
   const ls = new Float64Array(n);
   const lf = new Float64Array(n);
   // A span's bounds for its subtasks; the latest finish of a summary's tightest subtask.
@@ -559,23 +333,25 @@ function backwardPass(
     }
     const isSummary = summary[v] === 1;
     const d = isSummary ? 0 : duration[v]!;
-    let finishBound = Math.min(bound, ownLatestFinish(v));
+    let finishBound = ownLatestFinish ? Math.min(bound, ownLatestFinish[v]!) : bound;
     let startBound = Infinity;
     // A summary's span has no fixed length: SS and SF links bound its start, FS and FF its finish.
     for (let e = outgoing.first[v]!; e < outgoing.first[v + 1]!; e++) {
       const l = outgoing.link[e]!;
       if (l < 0) continue; // the span of its own summary, below
       const other = outgoing.node[e]!;
-      const { type, lag } = links[l]!;
+      const type = linkType[l]!;
+      const lag = linkLag[l]!;
       const succStart = other < n ? ls[other]! : ls[other - n]!;
       const succFinish = other < n ? lf[other]! : minLateFinish[other - n]!;
-      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, latestFinishVia(type, lag, succStart, succFinish, 0));
-      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, succStart, succFinish, d));
+      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, finishVia(type, lag, succStart, succFinish, 0));
+      else finishBound = Math.min(finishBound, finishVia(type, lag, succStart, succFinish, d));
     }
-    for (const { at, link } of net.fixedAfter.get(v) ?? []) {
-      const { type, lag } = links[link]!;
-      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, latestFinishVia(type, lag, at.start, at.finish, 0));
-      else finishBound = Math.min(finishBound, latestFinishVia(type, lag, at.start, at.finish, d));
+    for (const { at, link } of net.fixedAfter.get(v) ?? NONE) {
+      const type = linkType[link]!;
+      const lag = linkLag[link]!;
+      if (isSummary && !finishBinds(type)) startBound = Math.min(startBound, finishVia(type, lag, at.start, at.finish, 0));
+      else finishBound = Math.min(finishBound, finishVia(type, lag, at.start, at.finish, d));
     }
     const up = parent[v]!;
     if (up >= 0) {

@@ -1,6 +1,6 @@
 import type { Locale } from "../../../platform/i18n.js";
 import { dateAtOrdinal, ordinalAfter, ordinalOf, workingDaysBetween, type WorkCalendar } from "../calendar/workdays.js";
-import { criticalPath, type Activity, type Driver, type FixedActivity, type Link, type TimedActivity } from "./cpm.js";
+import { criticalPath, type Activity, type Driver, type FixedActivity, type Link } from "./cpm.js";
 import { describeDriver, type DriverText } from "./driver.js";
 
 // A project's schedule from its tasks' dates, estimates and dependencies (API.md):
@@ -104,16 +104,23 @@ function anchorOf(t: PlannedTask, cal: WorkCalendar, duration: number, summary =
 }
 
 export function buildSchedule(input: ScheduleInput): ProjectSchedule {
-  const { calendar: cal, hoursPerDay } = input;
-  if (input.tasks.length === 0) return { projectStart: null, projectFinish: null, criticalPath: [], conflicts: [], late: [], tasks: [] };
+  const { calendar: cal, hoursPerDay, tasks: planned } = input;
+  const n = planned.length;
+  if (n === 0) return { projectStart: null, projectFinish: null, criticalPath: [], conflicts: [], late: [], tasks: [] };
 
-  const inProject = new Set(input.tasks.map((t) => t.id));
-  const parents = new Set(input.tasks.flatMap((t) => (t.parentId != null && inProject.has(t.parentId) ? [t.parentId] : [])));
-  const activities: Activity[] = input.tasks.map((t) => {
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) index.set(planned[i]!.id, i);
+  const parents = new Set<string>();
+  for (const t of planned) if (t.parentId != null && index.has(t.parentId)) parents.add(t.parentId);
+  // A dated milestone's point is the end of its day; the project starts with that day.
+  let firstPoint = Infinity;
+  const activities = planned.map((t): Activity => {
     const summary = parents.has(t.id);
     const duration = summary ? 0 : durationOf(t, cal, hoursPerDay);
     const due = t.milestone && !summary ? (t.dueDate ?? t.startDate) : t.dueDate;
-    return { id: t.id, duration, notBefore: anchorOf(t, cal, duration, summary), parentId: t.parentId ?? null, deadline: due === null ? null : endOf(cal, due) };
+    const notBefore = anchorOf(t, cal, duration, summary);
+    if (notBefore) firstPoint = Math.min(firstPoint, notBefore.reason === "milestoneDate" ? notBefore.point - 1 : notBefore.point);
+    return { id: t.id, duration, notBefore, parentId: t.parentId ?? null, deadline: due === null ? null : endOf(cal, due) };
   });
   const fixed: FixedActivity[] = [];
   for (const t of input.external) {
@@ -123,10 +130,9 @@ export function buildSchedule(input: ScheduleInput): ProjectSchedule {
     if (anchor) fixed.push({ id: t.id, start: anchor.point, finish: anchor.point + duration });
   }
 
-  // A dated milestone's point is the end of its day; the project starts with that day.
-  const startPoints = activities.flatMap((a) => (a.notBefore ? [a.notBefore.reason === "milestoneDate" ? a.notBefore.point - 1 : a.notBefore.point] : []));
-  const projectStart = startPoints.length > 0 ? Math.min(...startPoints) : ordinalOf(cal, input.today);
-  const cpm = criticalPath({ projectStart, activities, fixed, links: input.links });
+  const projectStart = Number.isFinite(firstPoint) ? firstPoint : ordinalOf(cal, input.today);
+  const cpm = criticalPath({ projectStart, activities, fixed, links: input.links, index });
+  const { es, ef, ls, lf, duration, slack } = cpm;
 
   // Thousands of tasks share a few hundred dates: look each one up once.
   const dates = new Map<number, string>();
@@ -141,107 +147,139 @@ export function buildSchedule(input: ScheduleInput): ProjectSchedule {
   const shownStart = (duration: number, point: number) => (duration === 0 ? milestoneDay(point) : day(point));
   const shownFinish = (duration: number, point: number) => (duration === 0 ? milestoneDay(point) : day(point - 1));
 
-  const byId = new Map<string, PlannedTask>([...input.external, ...input.tasks].map((t) => [t.id, t]));
-  const timed = new Map<string, { start: string; finish: string }>();
-  for (const a of cpm.activities) timed.set(a.id, { start: shownStart(a.duration, a.es), finish: shownFinish(a.duration, a.ef) });
-  for (const f of fixed) timed.set(f.id, { start: f.finish === f.start ? day(f.start - 1) : day(f.start), finish: day(f.finish - 1) });
+  const start: string[] = [];
+  const finish: string[] = [];
+  for (let i = 0; i < n; i++) {
+    start.push(shownStart(duration[i]!, es[i]!));
+    finish.push(shownFinish(duration[i]!, ef[i]!));
+  }
+  // Tasks of other projects: by id, with their fixed dates (an undated one has none).
+  const elsewhere = new Map<string, Shown>(input.external.map((t) => [t.id, { task: t, start: "", finish: "" }]));
+  for (const f of fixed) {
+    const shown = elsewhere.get(f.id)!;
+    shown.start = f.finish === f.start ? day(f.start - 1) : day(f.start);
+    shown.finish = day(f.finish - 1);
+  }
+  const look: Lookup = {
+    key: (id) => {
+      const i = index.get(id);
+      return i !== undefined ? planned[i]!.key : (elsewhere.get(id)?.task.key ?? id);
+    },
+    task: (id) => {
+      const i = index.get(id);
+      return i !== undefined ? planned[i] : elsewhere.get(id)?.task;
+    },
+    start: (id) => {
+      const i = index.get(id);
+      return i !== undefined ? start[i]! : elsewhere.get(id)!.start;
+    },
+    finish: (id) => {
+      const i = index.get(id);
+      return i !== undefined ? finish[i]! : elsewhere.get(id)!.finish;
+    },
+  };
 
-  const tasks = cpm.activities.map((a, i): ScheduledTask => {
-    const task = input.tasks[i]!;
-    const shown = timed.get(a.id)!;
-    const text = driverText(a, task, shown, byId, timed);
-    return {
-      id: a.id,
+  const tasks: ScheduledTask[] = [];
+  const critical: number[] = [];
+  const conflicts: string[] = [];
+  const late: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const task = planned[i]!;
+    const summary = cpm.summary[i] === 1;
+    const d = duration[i]!;
+    const driver = cpm.driver(i);
+    const dueSlack = cpm.dueSlack[i]!;
+    if (slack[i]! <= 0) critical.push(i);
+    if (cpm.pushed[i]) conflicts.push(task.id);
+    if (cpm.late[i]) late.push(task.id);
+    // Field order is the response schema's: the route serializes these with JSON.stringify.
+    tasks.push({
+      id: task.id,
       key: task.key,
-      milestone: task.milestone && !a.summary,
-      summary: a.summary,
-      durationDays: a.duration,
-      earlyStart: shown.start,
-      earlyFinish: shown.finish,
-      lateStart: shownStart(a.duration, a.ls),
-      lateFinish: shownFinish(a.duration, a.lf),
-      slackDays: a.slack,
-      freeSlackDays: a.freeSlack,
-      critical: a.critical,
-      conflict: a.pushed,
-      late: a.late,
-      dueSlackDays: a.dueSlack,
-      driver: describeDriver(text, input.locale),
-      drivenBy: drivenBy(a.driver, byId),
-    };
-  });
+      milestone: task.milestone && !summary,
+      summary,
+      durationDays: d,
+      earlyStart: start[i]!,
+      earlyFinish: finish[i]!,
+      lateStart: shownStart(d, ls[i]!),
+      lateFinish: shownFinish(d, lf[i]!),
+      slackDays: slack[i]!,
+      freeSlackDays: cpm.freeSlack[i]!,
+      critical: slack[i]! <= 0,
+      conflict: cpm.pushed[i] === 1,
+      late: cpm.late[i] === 1,
+      dueSlackDays: Number.isFinite(dueSlack) ? dueSlack : null,
+      driver: describeDriver(driverText(driver, d === 0, task, start[i]!, finish[i]!, look), input.locale),
+      drivenBy: drivenBy(driver, look),
+    });
+  }
 
-  const critical = cpm.activities.map((a, i) => ({ a, i })).filter(({ a }) => a.critical);
-  critical.sort((x, y) => x.a.es - y.a.es || x.a.ef - y.a.ef || x.i - y.i);
+  critical.sort((x, y) => es[x]! - es[y]! || ef[x]! - ef[y]! || x - y);
   return {
     projectStart: day(projectStart),
     projectFinish: milestoneDay(cpm.finish),
-    criticalPath: critical.map(({ a }) => a.id),
-    conflicts: tasks.filter((t) => t.conflict).map((t) => t.id),
-    late: tasks.filter((t) => t.late).map((t) => t.id),
+    criticalPath: critical.map((i) => planned[i]!.id),
+    conflicts,
+    late,
     tasks,
   };
 }
 
-function driverText(
-  a: TimedActivity,
-  task: PlannedTask,
-  shown: { start: string; finish: string },
-  byId: ReadonlyMap<string, PlannedTask>,
-  timed: ReadonlyMap<string, { start: string; finish: string }>,
-): DriverText {
-  const milestone = a.duration === 0;
-  const d = a.driver;
+/** A task of another project as shown here: at its fixed dates. */
+interface Shown {
+  task: PlannedTask;
+  start: string;
+  finish: string;
+}
+
+/** A task's key, own dates and shown start and finish by id, wherever it is (this project or another). */
+interface Lookup {
+  key(id: string): string;
+  task(id: string): PlannedTask | undefined;
+  start(id: string): string;
+  finish(id: string): string;
+}
+
+function driverText(d: Driver, milestone: boolean, task: PlannedTask, start: string, finish: string, look: Lookup): DriverText {
   switch (d.kind) {
     case "dependency": {
-      const pred = timed.get(d.predecessorId)!;
       const tiesFinish = d.type === "FF" || d.type === "SF";
       return {
         kind: "dependency",
-        date: milestone ? shown.start : tiesFinish ? shown.finish : shown.start,
+        date: milestone ? start : tiesFinish ? finish : start,
         milestone,
-        predecessorKey: byId.get(d.predecessorId)?.key ?? d.predecessorId,
-        predecessorDate: d.type === "FS" || d.type === "FF" ? pred.finish : pred.start,
+        predecessorKey: look.key(d.predecessorId),
+        predecessorDate: d.type === "FS" || d.type === "FF" ? look.finish(d.predecessorId) : look.start(d.predecessorId),
         type: d.type,
         lag: d.lag,
-        ...(d.viaParentId !== undefined ? { viaParentKey: byId.get(d.viaParentId)?.key ?? d.viaParentId } : {}),
+        ...(d.viaParentId !== undefined ? { viaParentKey: look.key(d.viaParentId) } : {}),
       };
     }
-    case "parentStartDate": {
-      const parent = byId.get(d.parentId);
-      return { kind: "parentStartDate", date: shown.start, parentKey: parent?.key ?? d.parentId, planned: parent?.startDate ?? shown.start };
-    }
+    case "parentStartDate":
+      return { kind: "parentStartDate", date: start, parentKey: look.key(d.parentId), planned: look.task(d.parentId)?.startDate ?? start };
     case "subtasks":
-      return {
-        kind: "subtasks",
-        start: shown.start,
-        finish: shown.finish,
-        firstKey: byId.get(d.firstId)?.key ?? d.firstId,
-        lastKey: byId.get(d.lastId)?.key ?? d.lastId,
-      };
+      return { kind: "subtasks", start, finish, firstKey: look.key(d.firstId), lastKey: look.key(d.lastId) };
     case "startDate":
-      return { kind: "startDate", date: shown.start, planned: task.startDate! };
+      return { kind: "startDate", date: start, planned: task.startDate! };
     case "dueDate":
-      return { kind: "dueDate", date: shown.finish, planned: task.dueDate! };
+      return { kind: "dueDate", date: finish, planned: task.dueDate! };
     case "milestoneDate":
-      return { kind: "milestoneDate", date: shown.start, planned: (task.dueDate ?? task.startDate)! };
+      return { kind: "milestoneDate", date: start, planned: (task.dueDate ?? task.startDate)! };
     case "projectStart":
-      return { kind: "projectStart", date: shown.start, milestone };
+      return { kind: "projectStart", date: start, milestone };
   }
 }
 
-const keyIn = (byId: ReadonlyMap<string, PlannedTask>, id: string) => byId.get(id)?.key ?? id;
-
-function drivenBy(d: Driver, byId: ReadonlyMap<string, PlannedTask>): ScheduledTask["drivenBy"] {
+function drivenBy(d: Driver, look: Lookup): ScheduledTask["drivenBy"] {
   switch (d.kind) {
     case "dependency": {
-      const via = d.viaParentId !== undefined ? { viaParentId: d.viaParentId, viaParentKey: keyIn(byId, d.viaParentId) } : {};
-      return { kind: d.kind, taskId: d.predecessorId, taskKey: keyIn(byId, d.predecessorId), type: d.type, lagDays: d.lag, ...via };
+      const via = d.viaParentId !== undefined ? { viaParentId: d.viaParentId, viaParentKey: look.key(d.viaParentId) } : {};
+      return { kind: d.kind, taskId: d.predecessorId, taskKey: look.key(d.predecessorId), type: d.type, lagDays: d.lag, ...via };
     }
     case "parentStartDate":
-      return { kind: d.kind, taskId: d.parentId, taskKey: keyIn(byId, d.parentId) };
+      return { kind: d.kind, taskId: d.parentId, taskKey: look.key(d.parentId) };
     case "subtasks":
-      return { kind: d.kind, taskId: d.firstId, taskKey: keyIn(byId, d.firstId) };
+      return { kind: d.kind, taskId: d.firstId, taskKey: look.key(d.firstId) };
     case "startDate":
     case "dueDate":
     case "milestoneDate":

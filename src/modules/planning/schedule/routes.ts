@@ -20,6 +20,13 @@ export function registerScheduleRoutes(app: App, schedule: ScheduleService): voi
         response: { 200: Schedule, ...errorResponses(404, 422) },
       },
     },
-    async (req) => schedule.get(actorOf(req), req.params.projectId, pickLocale(req.headers["accept-language"])),
+    async (req, reply) => {
+      const answer = await schedule.get(actorOf(req), req.params.projectId, pickLocale(req.headers["accept-language"]));
+      // A big project's answer is megabytes: JSON.stringify writes it about three times faster than
+      // the schema's serializer, and gives the same text (buildSchedule makes exactly the schema's
+      // fields, in its order). The schema still documents the answer.
+      void reply.type("application/json; charset=utf-8").serializer(JSON.stringify);
+      return answer;
+    },
   );
 }

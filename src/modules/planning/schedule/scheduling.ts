@@ -44,8 +44,8 @@ export class SchedulingService {
       const journal = new TaskJournal(actor, project);
       let moved = 0;
       if (mode === "automatic") {
-        const links = await scheduleRepo.links(tx, project.id);
-        const predecessors = [...new Set(links.map((l) => l.predecessor_id))];
+        const { links } = await scheduleRepo.links(tx, project.id);
+        const predecessors = [...new Set(links.map((l) => l.predecessorId))];
         moved = await this.reschedule(tx, journal, predecessors, { kind: "mode", projectId: project.id });
       }
       journal.emit("project.scheduling.updated", { projectId: project.id, mode, rescheduled: moved });
@@ -67,7 +67,7 @@ export class SchedulingService {
   async reschedule(tx: Tx, journal: TaskJournal, changed: string[], trigger: Trigger): Promise<number> {
     const orgId = journal.project.org_id;
     if (!(await scheduleRepo.anyAutomatic(tx, orgId))) return 0;
-    const edges: Edge[] = (await scheduleRepo.orgLinks(tx, orgId)).map((l) => ({ predecessorId: l.predecessor_id, successorId: l.successor_id, type: l.type, lag: l.lag_days }));
+    const edges: Edge[] = await scheduleRepo.orgLinks(tx, orgId);
     const reach = downstreamOf(edges, changed);
     if (reach.size === 0) return 0;
     const needed = new Set(reach);

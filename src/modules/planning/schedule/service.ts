@@ -9,17 +9,7 @@ import type { CalendarService } from "../calendar/service.js";
 import { compileCalendar } from "../calendar/workdays.js";
 import { ScheduleCycleError } from "./cpm.js";
 import { buildSchedule, type PlannedTask, type ProjectSchedule } from "./plan.js";
-import { scheduleRepo, type ScheduleTaskRow } from "./repository.js";
-
-const planned = (r: ScheduleTaskRow): PlannedTask => ({
-  id: r.id,
-  key: r.key,
-  startDate: r.start_date,
-  dueDate: r.due_date,
-  estimateHours: r.estimate_hours,
-  milestone: r.milestone,
-  parentId: r.parent_id,
-});
+import { scheduleRepo } from "./repository.js";
 
 /** A project's critical-path schedule over the org's working calendar. */
 export class ScheduleService {
@@ -42,18 +32,16 @@ export class ScheduleService {
   /** The schedule and the project's tasks it was computed from (their estimates are budgets for earned value). */
   async plan(project: Pick<ProjectRow, "id" | "org_id">, locale: Locale, q: Queryable = this.p.db.read): Promise<{ schedule: ProjectSchedule; tasks: PlannedTask[] }> {
     const { rules, hoursPerDay } = await this.calendar.rulesOf(project.org_id, q);
-    const tasks = (await scheduleRepo.projectTasks(q, project.id)).map(planned);
-    const links = await scheduleRepo.links(q, project.id);
-    const inProject = new Set(tasks.map((t) => t.id));
-    const elsewhere = [...new Set(links.flatMap((l) => [l.predecessor_id, l.successor_id]).filter((id) => !inProject.has(id)))];
+    const tasks = await scheduleRepo.projectTasks(q, project.id);
+    const { links, elsewhere } = await scheduleRepo.links(q, project.id);
     const external = await scheduleRepo.tasksById(q, elsewhere);
     try {
       const schedule = buildSchedule({
         calendar: compileCalendar(rules),
         hoursPerDay,
         tasks,
-        external: external.map(planned),
-        links: links.map((l) => ({ predecessorId: l.predecessor_id, successorId: l.successor_id, type: l.type, lag: l.lag_days })),
+        external,
+        links,
         today: new Date().toISOString().slice(0, 10),
         locale,
       });
