@@ -8,9 +8,37 @@ import { valueParsers } from "./types.js";
 const getParser = pg.types.getTypeParser as (oid: number, format: "text") => (v: string) => unknown;
 const typeParser = (oid: number): ((v: string) => unknown) => valueParsers[oid] ?? getParser(oid, "text");
 
+/**
+ * Statements with parameters run as named prepared statements: each connection parses and
+ * analyzes one once, and PostgreSQL may reuse its plan, instead of doing both on every call
+ * (for the approval and notification writes, most of their server CPU). Names are handed out
+ * per distinct text, up to a bound: SQL assembled from many variants stays unnamed past it.
+ */
+const MAX_PREPARED = 1000;
+const statementNames = new Map<string, string>();
+let namesIssued = 0;
+
+function statementName(sql: string): string | undefined {
+  const known = statementNames.get(sql);
+  if (known !== undefined || statementNames.size >= MAX_PREPARED) return known;
+  const name = `plinth_${++namesIssued}`;
+  statementNames.set(sql, name);
+  return name;
+}
+
+// A migration that changes the columns of a table a prepared `select *` reads makes
+// PostgreSQL refuse the old statement; the next call prepares the text afresh under a new name.
+const isStalePlan = (err: unknown): boolean => err instanceof Error && (err as { code?: string }).code === "0A000" && err.message.includes("cached plan");
+
 async function run<T>(c: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-  const r = await c.query({ text: sql, values: params as unknown[] | undefined, types: { getTypeParser: typeParser } });
-  return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  const name = params && params.length > 0 ? statementName(sql) : undefined;
+  try {
+    const r = await c.query({ text: sql, values: params as unknown[] | undefined, types: { getTypeParser: typeParser }, ...(name ? { name } : {}) });
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  } catch (err) {
+    if (name && isStalePlan(err)) statementNames.delete(sql);
+    throw err;
+  }
 }
 
 interface Statement {
