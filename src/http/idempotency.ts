@@ -28,7 +28,7 @@ export function registerIdempotency(app: App, platform: Pick<Platform, "db" | "n
   platform.beforeCommit(async (tx) => {
     const here = claimScope.getStore();
     // Every transaction of the request marks (not just the first): a rolled-back one marks nothing.
-    if (here?.claim) await idempotencyStore.markEffect(tx, here.claim.scope, here.claim.key);
+    if (here?.claim) idempotencyStore.markEffect(tx, here.claim.scope, here.claim.key);
   });
 
   app.addHook("preHandler", async (req: FastifyRequest, reply: FastifyReply) => {

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from "./db/index.js";
+import type { Database, Tx } from "./db/index.js";
 import { NODE_DEAD_AFTER_SECONDS } from "./heartbeat.js";
 
 export interface StoredResponse {
@@ -43,9 +43,9 @@ export const idempotencyStore = {
     );
     return r.rowCount > 0;
   },
-  /** Inside the write's own transaction: from now on a retry must replay, never re-execute. */
-  async markEffect(tx: Queryable, scope: string, key: string): Promise<void> {
-    await tx.query("update idempotency_keys set effect_committed = true where scope = $1 and key = $2 and state = 'in_flight'", [scope, key]);
+  /** Inside the write's own transaction (a queued write, sent with the commit): from now on a retry must replay, never re-execute. */
+  markEffect(tx: Tx, scope: string, key: string): void {
+    tx.queueWrite("update idempotency_keys set effect_committed = true where scope = $1 and key = $2 and state = 'in_flight'", [scope, key]);
   },
   async get(db: Database, scope: string, key: string): Promise<StoredResponse | undefined> {
     const r = await db.query<StoredResponse>(

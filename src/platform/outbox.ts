@@ -9,13 +9,13 @@ export interface DomainEvent {
 }
 
 /**
- * Writes events in the caller's transaction; the relay publishes them after commit. The
- * transaction also hands them to its commit listeners (relay kick, the writer's own cache
- * invalidation).
+ * Writes events in the caller's transaction (a queued write: it travels with the next statement
+ * or the commit); the relay publishes them after commit. The transaction also hands them to its
+ * commit listeners (relay kick, the writer's own cache invalidation).
  */
 export async function emitEvents(tx: Tx, actorId: string | null, events: DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(
+  tx.queueWrite(
     `insert into outbox_events (id, org_id, project_id, type, data, actor_id)
      select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::jsonb[], $6::uuid[])`,
     [

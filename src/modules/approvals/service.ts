@@ -18,7 +18,7 @@ import { InstanceSession, type EngineContext } from "./engine/session.js";
 import type { InstanceRecord, Subject, TimelineEvent } from "./engine/state.js";
 import { DelegationService } from "./delegations.js";
 import { FlowCatalog } from "./flows.js";
-import { instancesRepo, timeoutsRepo } from "./instances/repository.js";
+import { instancesRepo, timeoutsRepo, type LockedInstance } from "./instances/repository.js";
 import { ApprovalMetrics } from "./metrics.js";
 import { assertApprovalCan } from "./policy.js";
 import { ApprovalReports } from "./reports.js";
@@ -173,7 +173,7 @@ export class ApprovalsService {
       const locked = await instancesRepo.lockForAction(tx, approvalId, actor.userId, actor.requestId, input.action);
       if (!locked?.role) throw notFound("Approval");
       const inst = locked.instance;
-      const loaded = await this.load(tx, inst, actor.userId, actor.requestId, this.nowIso());
+      const loaded = await this.load(tx, locked, actor.userId, actor.requestId, this.nowIso());
       if (!locked.claimed) return { ...loaded, replay: true };
       await this.apply(loaded.s, { userId: actor.userId, orgRole: locked.role }, input);
       await this.commit(tx, loaded.s, actor, input.action, inst.revision);
@@ -239,10 +239,11 @@ export class ApprovalsService {
           const due = await timeoutsRepo.claimDue(tx, at);
           if (!due) return undefined;
           claimed = { id: due.id, attempts: due.attempts };
-          const inst = await instancesRepo.lock(tx, due.instance_id);
-          if (!inst) return { outcome: "noop", s: undefined };
+          const locked = await instancesRepo.lock(tx, due.instance_id);
+          if (!locked) return { outcome: "noop", s: undefined };
+          const inst = locked.instance;
           const who: AuditActor = { userId: null, ip: "internal", requestId: `timeout:${due.id}` };
-          const { s } = await this.load(tx, inst, null, who.requestId, at);
+          const { s } = await this.load(tx, locked, null, who.requestId, at);
           const outcome = await actions.applyTimeout(s, due.run_id, due.action);
           if (outcome !== "noop") await this.commit(tx, s, who, `timeout.${due.action}`, inst.revision);
           await timeoutsRepo.markFired(tx, due.id, outcome, at);
@@ -329,8 +330,8 @@ export class ApprovalsService {
     return out;
   }
 
-  private async load(tx: Tx, inst: InstanceRecord, actorId: string | null, requestId: string, now: string) {
-    const { runs, tasks, events } = await instancesRepo.state(tx, inst.id);
+  private async load(tx: Tx, { instance: inst, state }: LockedInstance, actorId: string | null, requestId: string, now: string) {
+    const { runs, tasks, events } = state;
     const def = await this.flows.definition(tx, inst.flowId);
     return { s: new InstanceSession(inst, runs, tasks, def, this.context(tx, inst.orgId, actorId, requestId, now)), history: events };
   }

@@ -14,9 +14,9 @@ export interface AuditActor {
   requestId: string;
 }
 
-/** Appends one audit record inside the caller's transaction. */
+/** Appends one audit record inside the caller's transaction (a queued write: it costs no round trip of its own). */
 export async function appendAudit(tx: Tx, actor: AuditActor, e: AuditEntry): Promise<void> {
-  await tx.query(
+  tx.queueWrite(
     `insert into audit_log (org_id, actor_id, action, target_type, target_id, changes, ip, request_id)
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [e.orgId, actor.userId, e.action, e.targetType, e.targetId, JSON.stringify(e.changes ?? {}), actor.ip, actor.requestId],

@@ -45,7 +45,32 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
     onCommit: (listener) => commits.add(listener),
     async tx(fn) {
       const emitted: EmittedEvent[] = [];
-      const result = await pg.transaction((t) => fn({ ...wrap(t), emitted }));
+      const result = await pg.transaction(async (t) => {
+        // Queued writes run before the next statement or the commit, as on PostgreSQL.
+        const q = wrap(t);
+        let queued: { sql: string; params?: readonly unknown[] }[] = [];
+        const flush = async () => {
+          const writes = queued;
+          queued = [];
+          for (const w of writes) await q.query(w.sql, w.params);
+        };
+        const value = await fn({
+          emitted,
+          exec: async (sql) => {
+            await flush();
+            await q.exec(sql);
+          },
+          query: async <T>(sql: string, params?: readonly unknown[]) => {
+            await flush();
+            return q.query<T>(sql, params);
+          },
+          queueWrite: (sql, params) => {
+            queued.push({ sql, params });
+          },
+        });
+        await flush();
+        return value;
+      });
       await commits.committed(emitted);
       return result;
     },

@@ -8,9 +8,99 @@ import { valueParsers } from "./types.js";
 const getParser = pg.types.getTypeParser as (oid: number, format: "text") => (v: string) => unknown;
 const typeParser = (oid: number): ((v: string) => unknown) => valueParsers[oid] ?? getParser(oid, "text");
 
+/**
+ * Statements with parameters run as named prepared statements: each connection parses and
+ * analyzes one once, and PostgreSQL may reuse its plan, instead of doing both on every call
+ * (for the approval and notification writes, most of their server CPU). Names are handed out
+ * per distinct text, up to a bound: SQL assembled from many variants stays unnamed past it.
+ */
+const MAX_PREPARED = 1000;
+const statementNames = new Map<string, string>();
+let namesIssued = 0;
+
+function statementName(sql: string): string | undefined {
+  const known = statementNames.get(sql);
+  if (known !== undefined || statementNames.size >= MAX_PREPARED) return known;
+  const name = `plinth_${++namesIssued}`;
+  statementNames.set(sql, name);
+  return name;
+}
+
+// A migration that changes the columns of a table a prepared `select *` reads makes
+// PostgreSQL refuse the old statement; the next call prepares the text afresh under a new name.
+const isStalePlan = (err: unknown): boolean => err instanceof Error && (err as { code?: string }).code === "0A000" && err.message.includes("cached plan");
+
 async function run<T>(c: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-  const r = await c.query({ text: sql, values: params as unknown[] | undefined, types: { getTypeParser: typeParser } });
-  return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  const name = params && params.length > 0 ? statementName(sql) : undefined;
+  try {
+    const r = await c.query({ text: sql, values: params as unknown[] | undefined, types: { getTypeParser: typeParser }, ...(name ? { name } : {}) });
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  } catch (err) {
+    if (name && isStalePlan(err)) statementNames.delete(sql);
+    throw err;
+  }
+}
+
+interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+}
+
+/**
+ * The statements of one transaction on a pipelined client. Nothing is sent until the first
+ * statement, which goes out with its `begin`; queued writes go out with the statement or commit
+ * that follows them. Each send is one write to the socket and one round trip, however many
+ * statements it carries: the server runs them in order, and once one fails the rest of the
+ * transaction fails too ("current transaction is aborted"; a commit then rolls back).
+ */
+class TxBatch {
+  begun = false;
+  private queued: Statement[] = [];
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly counted: (statements: number) => void,
+  ) {}
+
+  queue(sql: string, params?: readonly unknown[]): void {
+    this.queued.push({ sql, params });
+  }
+
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    return (await this.send<T>({ sql, params }))!;
+  }
+
+  /** A multi-statement script without parameters (simple protocol), sent alone after what is pending. */
+  async exec(sql: string): Promise<void> {
+    await this.send(undefined);
+    await this.client.query(sql);
+  }
+
+  async commit(): Promise<void> {
+    if (this.begun || this.queued.length > 0) await this.send({ sql: "commit" });
+  }
+
+  private async send<T>(last: Statement | undefined): Promise<QueryResult<T> | undefined> {
+    const statements = [...(this.begun ? [] : [{ sql: "begin" }]), ...this.queued, ...(last ? [last] : [])];
+    this.counted(this.queued.length + (last && last.sql !== "commit" ? 1 : 0));
+    this.begun = true;
+    this.queued = [];
+    // Corked, the statements leave in one write; pg's pipeline mode sends each without waiting for the previous one's answer.
+    const stream = this.client.connection.stream;
+    stream.cork();
+    let pending: Promise<QueryResult<T>>[];
+    try {
+      pending = statements.map((st) => run<T>(this.client, st.sql, st.params));
+    } finally {
+      stream.uncork();
+    }
+    const settled = await Promise.allSettled(pending);
+    // The first failure is the cause; the statements after it failed because of it.
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const answer = settled.at(-1);
+    return last && answer?.status === "fulfilled" ? answer.value : undefined;
+  }
 }
 
 export interface PostgresOptions {
@@ -49,6 +139,9 @@ export function openPostgres(opts: PostgresOptions): Database {
       statement_timeout: opts.statementTimeoutMs,
       application_name: opts.applicationName ?? applicationName,
       connectionTimeoutMillis: 5000,
+      // Statements are sent without waiting for the previous answer; tx() uses it to send a
+      // transaction's begin, queued writes and commit along with its other statements.
+      pipeline: true,
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     pool.on("error", () => undefined);
@@ -113,24 +206,26 @@ export function openPostgres(opts: PostgresOptions): Database {
       };
       client.on("error", onError);
       const emitted: EmittedEvent[] = [];
+      const batch = new TxBatch(client, (n) => {
+        counts.primary += n;
+      });
       let result: T;
       try {
-        await client.query("begin");
         result = await fn({
           emitted,
           exec: async (sql) => {
-            await client.query(sql);
+            await batch.exec(sql);
           },
-          query: <R>(sql: string, params?: readonly unknown[]) => {
-            counts.primary++;
-            return run<R>(client, sql, params);
-          },
+          query: <R>(sql: string, params?: readonly unknown[]) => batch.query<R>(sql, params),
+          queueWrite: (sql, params) => batch.queue(sql, params),
         });
-        await client.query("commit");
+        await batch.commit();
       } catch (err) {
-        await client.query("rollback").catch((e: unknown) => {
-          broken ??= e instanceof Error ? e : new Error(String(e));
-        });
+        if (batch.begun) {
+          await client.query("rollback").catch((e: unknown) => {
+            broken ??= e instanceof Error ? e : new Error(String(e));
+          });
+        }
         throw err;
       } finally {
         client.off("error", onError);

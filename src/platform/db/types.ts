@@ -23,6 +23,12 @@ export interface Tx extends Queryable {
   exec(sql: string): Promise<void>;
   /** Outbox events written in this transaction so far; commit listeners get them once it has committed. */
   readonly emitted: EmittedEvent[];
+  /**
+   * Queues a write whose result nobody reads (audit records, outbox rows). It runs in order,
+   * before the transaction's next statement or its commit, and on PostgreSQL travels with that
+   * statement in one round trip. Its failure fails that statement (or the commit) and rolls back.
+   */
+  queueWrite(sql: string, params?: readonly unknown[]): void;
 }
 
 /** Told, right after a commit, which events the transaction wrote (cache invalidation). Never throws. */

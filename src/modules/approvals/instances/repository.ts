@@ -73,9 +73,40 @@ export interface InstanceState {
   events: TimelineEvent[];
 }
 
-const stateCols = `coalesce((select json_agg(x order by x.ordinal) from (select ${runCols} from approval_node_runs where instance_id = $1) x), '[]') as runs,
-  coalesce((select json_agg(x order by x.position, x."createdAt", x.id) from (select ${taskCols} from approval_tasks where instance_id = $1) x), '[]') as tasks,
-  coalesce((select json_agg(x order by x.seq) from (select ${eventCols} from approval_events where instance_id = $1) x), '[]') as events`;
+const stateOf = {
+  runs: `coalesce((select json_agg(x order by x.ordinal) from (select ${runCols} from approval_node_runs where instance_id = $1) x), '[]')`,
+  tasks: `coalesce((select json_agg(x order by x.position, x."createdAt", x.id) from (select ${taskCols} from approval_tasks where instance_id = $1) x), '[]')`,
+  events: `coalesce((select json_agg(x order by x.seq) from (select ${eventCols} from approval_events where instance_id = $1) x), '[]')`,
+};
+const stateCols = `${stateOf.runs} as runs, ${stateOf.tasks} as tasks, ${stateOf.events} as events`;
+
+/**
+ * Locks the instance row ($1) with `lockSql` (a FOR UPDATE select of the instance's columns)
+ * and reads its state in the same statement, unless another action held the lock and committed
+ * while this one waited: the statement reads from a snapshot taken before the wait, so it
+ * reads no state then (the row it locked is newer than its snapshot, as a save always bumps
+ * the revision) and the state is read afterwards, now that nobody else can change it.
+ */
+const lockingWithState = (lockSql: string, extraCols = "") =>
+  `locked as materialized (${lockSql})
+   select l.*${extraCols}, s.current,
+     case when s.current then ${stateOf.runs} end as runs,
+     case when s.current then ${stateOf.tasks} end as tasks,
+     case when s.current then ${stateOf.events} end as events
+     from locked l cross join lateral (select l.revision = (select revision from approval_instances where id = $1) as current) s`;
+
+type LockedRow = InstanceRow & { current: boolean; runs: NodeRun[] | null; tasks: ApprovalTask[] | null; events: TimelineEvent[] | null };
+
+export interface LockedInstance {
+  instance: InstanceRecord;
+  state: InstanceState;
+}
+
+async function lockedState(tx: Tx, row: LockedRow): Promise<LockedInstance> {
+  const { runs, tasks, events } = row;
+  const state = row.current && runs && tasks && events ? normalized({ runs, tasks, events }) : await instancesRepo.state(tx, row.id);
+  return { instance: toInstance(row), state };
+}
 
 function normalized({ runs, tasks, events }: InstanceState): InstanceState {
   for (const run of runs) Object.assign(run, { activatedAt: iso(run.activatedAt), decidedAt: iso(run.decidedAt), lastUrgedAt: iso(run.lastUrgedAt) });
@@ -96,26 +127,31 @@ export const instancesRepo = {
   },
   /**
    * Locks the instance row (every action on an instance runs one at a time), reads the
-   * actor's org role, and records the request id: `claimed` is false for a replay.
+   * actor's org role, records the request id (`claimed` is false for a replay), and reads
+   * the runs, tasks and timeline, in one statement when nobody changed the instance meanwhile.
    */
-  async lockForAction(tx: Tx, id: string, userId: string, requestId: string, action: string): Promise<{ instance: InstanceRecord; role: OrgRole | null; claimed: boolean } | undefined> {
-    const r = await tx.query<InstanceRow & { role: OrgRole | null; claimed: number }>(
+  async lockForAction(tx: Tx, id: string, userId: string, requestId: string, action: string): Promise<(LockedInstance & { role: OrgRole | null; claimed: boolean }) | undefined> {
+    const r = await tx.query<LockedRow & { role: OrgRole | null; claimed: number }>(
       `with claim as (
          insert into approval_requests (instance_id, request_id, action)
          select $1, $3, $4 where exists (select 1 from approval_instances where id = $1)
-         on conflict do nothing returning 1)
-       select ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(", ")}, m.role, (select count(*) from claim)::int as claimed
-         from approval_instances i left join org_members m on m.org_id = i.org_id and m.user_id = $2
-        where i.id = $1 for update of i`,
+         on conflict do nothing returning 1),
+       ${lockingWithState(
+         `select ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(", ")}, m.role
+            from approval_instances i left join org_members m on m.org_id = i.org_id and m.user_id = $2
+           where i.id = $1 for update of i`,
+         ", (select count(*) from claim)::int as claimed",
+       )}`,
       [id, userId, requestId, action],
     );
     const row = r.rows[0];
-    return row ? { instance: toInstance(row), role: row.role, claimed: row.claimed > 0 } : undefined;
+    return row ? { ...(await lockedState(tx, row)), role: row.role, claimed: row.claimed > 0 } : undefined;
   },
-  /** Locks the instance row (timeouts act as nobody in particular). */
-  async lock(tx: Tx, id: string): Promise<InstanceRecord | undefined> {
-    const r = await tx.query<InstanceRow>(`select ${instanceCols} from approval_instances where id = $1 for update`, [id]);
-    return r.rows[0] ? toInstance(r.rows[0]) : undefined;
+  /** Locks the instance row and reads its state (timeouts act as nobody in particular). */
+  async lock(tx: Tx, id: string): Promise<LockedInstance | undefined> {
+    const r = await tx.query<LockedRow>(`with ${lockingWithState(`select ${instanceCols} from approval_instances where id = $1 for update`)}`, [id]);
+    const row = r.rows[0];
+    return row ? lockedState(tx, row) : undefined;
   },
   /** Runs, tasks and timeline of an instance, in one round trip (use inside the transaction that locked it). */
   async state(q: Queryable, instanceId: string): Promise<InstanceState> {
