@@ -1,7 +1,9 @@
 import { approverPool, seedCountersign, seedReviews, type PendingDecision } from "./dataset/approvals.js";
+import { follow, sample } from "./drain.js";
 import { runPhase, type Action, type PhaseResult } from "./driver.js";
 import type { BenchOptions } from "./options.js";
-import type { BenchReport, PhaseReport } from "./report.js";
+import { watchProcesses } from "./procstat.js";
+import type { ApprovalDrain, BenchReport, PhaseReport } from "./report.js";
 import { datasetOf, documentedRoutes, loadInto, measured, prepareStore, startNodes, withDatabase, type Log } from "./stage.js";
 import { approvalTargets, type CountersignResult } from "./targets.js";
 
@@ -80,6 +82,10 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   report.phases.push(phase);
   answered += phase.actions.reduce((n, a) => n + Object.entries(a.statuses ?? {}).reduce((m, [code, c]) => m + (code.startsWith("2") ? c : 0), 0), 0);
   if (ranOut > 0) report.notes.push(`${ranOut} approver(s) ran out of pending approvals before the end: decisions/s is understated`);
+  // A decision's relay and notification jobs may still be queued when the phase ends: follow
+  // them to the end, so the sustained rate and the CPU per decision include all its work.
+  log("following the relay and the notification jobs the decisions caused");
+  report.approvalDrain = await drainAfter(phase, nodes, store.database);
 
   let countersign: CountersignResult | undefined;
   if (seeded.cs) {
@@ -110,6 +116,27 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   });
   report.notes.push(`database after the run: ${stored.tasks} approved tasks and ${stored.instances} approved instances for ${answered} successful approve answers`);
   report.targets = approvalTargets(o, phase, countersign, { answered, ...stored });
+}
+
+async function drainAfter(phase: PhaseReport, nodes: { pid: number; origin: string }[], database: string | undefined): Promise<ApprovalDrain> {
+  const watch = watchProcesses(nodes.map((n) => n.pid), database);
+  const first = await sample(nodes[0]!.origin);
+  const { jobsDone } = await follow(nodes[0]!.origin, first, () => undefined);
+  const usage = watch.stop();
+  const drainSeconds = (jobsDone.at - first.at) / 1000;
+  const decisions = Math.max(1, phase.overall.requests - phase.overall.errors);
+  // CPU % of one core over a span, as milliseconds per decision.
+  const ms = (phasePct: number, drainPct: number) => Number((((phasePct / 100) * phase.seconds + (drainPct / 100) * drainSeconds) * 1000 / decisions).toFixed(2));
+  const serverPct = (u: typeof usage) => u.servers.reduce((n, x) => n + x.cpuPercent, 0);
+  return {
+    drainSeconds: Number(drainSeconds.toFixed(2)),
+    jobsAfterPhase: jobsDone.completed - first.completed,
+    sustainedPerSecond: Number((decisions / (phase.seconds + drainSeconds)).toFixed(1)),
+    cpuMsPerDecision: {
+      server: ms(serverPct(phase.usage), serverPct(usage)),
+      ...(phase.usage.databaseCpuPercent === undefined ? {} : { database: ms(phase.usage.databaseCpuPercent, usage.databaseCpuPercent ?? 0) }),
+    },
+  };
 }
 
 async function checkCountersign(origin: string, id: string, token: string, phase: PhaseReport): Promise<CountersignResult> {

@@ -68,6 +68,18 @@ export interface BenchReport {
   websocket?: WebSocketReport;
   /** The outbox scenario's drain (it has no request phases). */
   outbox?: OutboxResult;
+  /** The approvals scenario: the relay and notification jobs still queued when its timed phase ended. */
+  approvalDrain?: ApprovalDrain;
+}
+
+export interface ApprovalDrain {
+  /** From the end of the timed phase until the outbox is empty and no job waits. */
+  drainSeconds: number;
+  jobsAfterPhase: number;
+  /** Decisions of the timed phase over the phase plus the drain: what the node sustains with all the work they cause. */
+  sustainedPerSecond: number;
+  /** Server and PostgreSQL CPU of the phase and the drain, per decision. */
+  cpuMsPerDecision: { server: number; database?: number };
 }
 
 export function phaseReport(
@@ -160,6 +172,14 @@ export function formatOutbox(x: OutboxResult): string {
   ].join("\n");
 }
 
+export function formatApprovalDrain(d: ApprovalDrain): string {
+  const cpu = `server ${d.cpuMsPerDecision.server} ms${d.cpuMsPerDecision.database === undefined ? "" : ` + PostgreSQL ${d.cpuMsPerDecision.database} ms`}`;
+  return [
+    `== after the timed phase: ${d.jobsAfterPhase} more jobs (relay, notifications) done in ${d.drainSeconds} s`,
+    `sustained with all the work the decisions cause: ${d.sustainedPerSecond} decisions/s; CPU per decision including it: ${cpu}`,
+  ].join("\n");
+}
+
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
   const out = [
@@ -177,6 +197,7 @@ export function formatReport(r: BenchReport): string {
   for (const p of r.phases) out.push("", formatPhase(p));
   if (r.websocket) out.push("", formatWebSocket(r.websocket));
   if (r.outbox) out.push("", formatOutbox(r.outbox));
+  if (r.approvalDrain) out.push("", formatApprovalDrain(r.approvalDrain));
   out.push("");
   if (r.ratios.mixVsCeilingPercent !== null) out.push(`Plinth mix = ${r.ratios.mixVsCeilingPercent}% of the bare HTTP ceiling`);
   if (r.ratios.viewTaskVsCeilingPercent !== null) out.push(`cached view-task path = ${r.ratios.viewTaskVsCeilingPercent}% of the bare HTTP ceiling`);

@@ -158,6 +158,11 @@ describe("benchmark harness", () => {
     expect(phase.usage.servers[0]!.rssMbMax).toBeGreaterThan(0);
     expect(report.targets.find((t) => t.target.startsWith("Every successful decision"))?.met).toBe(true);
     expect(report.targets.find((t) => t.target.startsWith("PostgreSQL, 1 node, 32 concurrent approvers"))?.measured).toMatch(/decisions\/s/);
+    // The work the decisions caused was followed to its end and counted.
+    const drain = report.approvalDrain!;
+    expect(drain.sustainedPerSecond).toBeGreaterThan(0);
+    expect(drain.sustainedPerSecond).toBeLessThanOrEqual(phase.overall.rps);
+    expect(drain.cpuMsPerDecision.server).toBeGreaterThanOrEqual(phase.cpuMsPerRequest.server);
   });
 
   it.runIf(testMode === "postgres")("runs the outbox scenario: the relay and its consumer jobs drain the whole backlog", { timeout: 300_000 }, async () => {
