@@ -123,6 +123,7 @@ export class WebhookDeliveries {
     const nextRetryAt = final ? null : new Date(Date.now() + this.settings.backoffMs * 2 ** (jobAttempt - 1)).toISOString();
     const status: DeliveryStatus = verdict.result === "failed" && !final ? "pending" : verdict.result;
     const disabled = await this.p.db.tx(async (tx) => {
+      await webhooksRepo.lockForAttempt(tx, d.webhook_id);
       await deliveriesRepo.recordAttempt(tx, d.id, { ...verdict, status, durationMs: outcome.durationMs, nextRetryAt });
       if (verdict.result === "succeeded") await webhooksRepo.countSuccess(tx, d.webhook_id);
       if (verdict.result === "succeeded" || !final) return false;

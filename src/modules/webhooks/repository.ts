@@ -102,6 +102,15 @@ export const webhooksRepo = {
     return r.rows.map((row) => row.pattern);
   },
 
+  /**
+   * Locks the webhook before a delivery's attempt is recorded. Deleting a webhook locks it and
+   * then its deliveries (the cascade); recording an attempt must take them in that same order,
+   * or the two deadlock.
+   */
+  async lockForAttempt(tx: Tx, id: string): Promise<void> {
+    await tx.query("select 1 from webhooks where id = $1 for update", [id]);
+  },
+
   /** Counts a final failure; returns the streak, and whether this one crossed the threshold and disabled the webhook. */
   async countFailure(tx: Tx, id: string, threshold: number, reason: string): Promise<{ failures: number; disabled: boolean; orgId: string } | undefined> {
     const r = await tx.query<{ failures: number; disabled: boolean; org_id: string }>(
