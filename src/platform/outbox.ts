@@ -9,7 +9,7 @@ export interface DomainEvent {
 }
 
 /**
- * Writes events in the caller's transaction (a queued write: it travels with the next statement
+ * Writes events in the caller's transaction (a queued write: sent before the next statement
  * or the commit); the relay publishes them after commit. The transaction also hands them to its
  * commit listeners (relay kick, the writer's own cache invalidation).
  */

@@ -14,7 +14,7 @@ export interface AuditActor {
   requestId: string;
 }
 
-/** Appends one audit record inside the caller's transaction (a queued write: it costs no round trip of its own). */
+/** Appends one audit record inside the caller's transaction (a queued write: sent before the next statement or the commit). */
 export async function appendAudit(tx: Tx, actor: AuditActor, e: AuditEntry): Promise<void> {
   tx.queueWrite(
     `insert into audit_log (org_id, actor_id, action, target_type, target_id, changes, ip, request_id)

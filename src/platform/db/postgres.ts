@@ -47,11 +47,12 @@ interface Statement {
 }
 
 /**
- * The statements of one transaction on a pipelined client. Nothing is sent until the first
- * statement, which goes out with its `begin`; queued writes go out with the statement or commit
- * that follows them. Each send is one write to the socket and one round trip, however many
- * statements it carries: the server runs them in order, and once one fails the rest of the
- * transaction fails too ("current transaction is aborted"; a commit then rolls back).
+ * The statements of one transaction. Nothing is sent until the first statement, which is
+ * preceded by its `begin` (a transaction that reads nothing sends nothing); queued writes go out,
+ * in order, before the statement or commit that follows them, so the order of a transaction's
+ * writes never changes. They are sent one after the other: node-postgres' pipeline mode would
+ * put them in one round trip, but with it a pool's transactions hung after a PostgreSQL restart
+ * (the cluster suite's failover test), and nothing here may hang.
  */
 class TxBatch {
   begun = false;
@@ -85,21 +86,10 @@ class TxBatch {
     this.counted(this.queued.length + (last && last.sql !== "commit" ? 1 : 0));
     this.begun = true;
     this.queued = [];
-    // Corked, the statements leave in one write; pg's pipeline mode sends each without waiting for the previous one's answer.
-    const stream = this.client.connection.stream;
-    stream.cork();
-    let pending: Promise<QueryResult<T>>[];
-    try {
-      pending = statements.map((st) => run<T>(this.client, st.sql, st.params));
-    } finally {
-      stream.uncork();
-    }
-    const settled = await Promise.allSettled(pending);
-    // The first failure is the cause; the statements after it failed because of it.
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed) throw failed.reason;
-    const answer = settled.at(-1);
-    return last && answer?.status === "fulfilled" ? answer.value : undefined;
+    // The first failure ends the send: what follows would fail anyway ("current transaction is aborted").
+    let answer: QueryResult<T> | undefined;
+    for (const st of statements) answer = await run<T>(this.client, st.sql, st.params);
+    return last ? answer : undefined;
   }
 }
 
@@ -139,9 +129,6 @@ export function openPostgres(opts: PostgresOptions): Database {
       statement_timeout: opts.statementTimeoutMs,
       application_name: opts.applicationName ?? applicationName,
       connectionTimeoutMillis: 5000,
-      // Statements are sent without waiting for the previous answer; tx() uses it to send a
-      // transaction's begin, queued writes and commit along with its other statements.
-      pipeline: true,
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     pool.on("error", () => undefined);

@@ -25,8 +25,8 @@ export interface Tx extends Queryable {
   readonly emitted: EmittedEvent[];
   /**
    * Queues a write whose result nobody reads (audit records, outbox rows). It runs in order,
-   * before the transaction's next statement or its commit, and on PostgreSQL travels with that
-   * statement in one round trip. Its failure fails that statement (or the commit) and rolls back.
+   * before the transaction's next statement or its commit (nothing waits for it in between). Its
+   * failure fails that statement (or the commit) and rolls back.
    */
   queueWrite(sql: string, params?: readonly unknown[]): void;
 }
