@@ -43,7 +43,7 @@ export const idempotencyStore = {
     );
     return r.rowCount > 0;
   },
-  /** Inside the write's own transaction (a queued write, sent with the commit): from now on a retry must replay, never re-execute. */
+  /** Inside the write's own transaction (a queued write, sent before the commit): from now on a retry must replay, never re-execute. */
   markEffect(tx: Tx, scope: string, key: string): void {
     tx.queueWrite("update idempotency_keys set effect_committed = true where scope = $1 and key = $2 and state = 'in_flight'", [scope, key]);
   },

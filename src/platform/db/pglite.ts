@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { CommitListeners } from "./commit.js";
+import { withQueuedWrites } from "./queued-writes.js";
 import type { Database, EmittedEvent, QueryResult, Queryable } from "./types.js";
 import { valueParsers } from "./types.js";
 
@@ -46,29 +47,9 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
     async tx(fn) {
       const emitted: EmittedEvent[] = [];
       const result = await pg.transaction(async (t) => {
-        // Queued writes run before the next statement or the commit, as on PostgreSQL.
-        const q = wrap(t);
-        let queued: { sql: string; params?: readonly unknown[] }[] = [];
-        const flush = async () => {
-          const writes = queued;
-          queued = [];
-          for (const w of writes) await q.query(w.sql, w.params);
-        };
-        const value = await fn({
-          emitted,
-          exec: async (sql) => {
-            await flush();
-            await q.exec(sql);
-          },
-          query: async <T>(sql: string, params?: readonly unknown[]) => {
-            await flush();
-            return q.query<T>(sql, params);
-          },
-          queueWrite: (sql, params) => {
-            queued.push({ sql, params });
-          },
-        });
-        await flush();
+        const statements = withQueuedWrites(wrap(t));
+        const value = await fn({ emitted, query: statements.query, exec: statements.exec, queueWrite: statements.queueWrite });
+        await statements.flush();
         return value;
       });
       await commits.committed(emitted);

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { CommitListeners } from "./commit.js";
+import { withQueuedWrites } from "./queued-writes.js";
 import { ReplicaSet, type WriteMark, type WriteMarks } from "./replicas.js";
 import type { Database, EmittedEvent, QueryResult, Queryable, Reader, Tx } from "./types.js";
 import { valueParsers } from "./types.js";
@@ -38,58 +39,6 @@ async function run<T>(c: pg.Pool | pg.PoolClient, sql: string, params?: readonly
   } catch (err) {
     if (name && isStalePlan(err)) statementNames.delete(sql);
     throw err;
-  }
-}
-
-interface Statement {
-  sql: string;
-  params?: readonly unknown[];
-}
-
-/**
- * The statements of one transaction. Nothing is sent until the first statement, which is
- * preceded by its `begin` (a transaction that reads nothing sends nothing); queued writes go out,
- * in order, before the statement or commit that follows them, so the order of a transaction's
- * writes never changes. They are sent one after the other: node-postgres' pipeline mode would
- * put them in one round trip, but with it a pool's transactions hung after a PostgreSQL restart
- * (the cluster suite's failover test), and nothing here may hang.
- */
-class TxBatch {
-  begun = false;
-  private queued: Statement[] = [];
-
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly counted: (statements: number) => void,
-  ) {}
-
-  queue(sql: string, params?: readonly unknown[]): void {
-    this.queued.push({ sql, params });
-  }
-
-  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    return (await this.send<T>({ sql, params }))!;
-  }
-
-  /** A multi-statement script without parameters (simple protocol), sent alone after what is pending. */
-  async exec(sql: string): Promise<void> {
-    await this.send(undefined);
-    await this.client.query(sql);
-  }
-
-  async commit(): Promise<void> {
-    if (this.begun || this.queued.length > 0) await this.send({ sql: "commit" });
-  }
-
-  private async send<T>(last: Statement | undefined): Promise<QueryResult<T> | undefined> {
-    const statements = [...(this.begun ? [] : [{ sql: "begin" }]), ...this.queued, ...(last ? [last] : [])];
-    this.counted(this.queued.length + (last && last.sql !== "commit" ? 1 : 0));
-    this.begun = true;
-    this.queued = [];
-    // The first failure ends the send: what follows would fail anyway ("current transaction is aborted").
-    let answer: QueryResult<T> | undefined;
-    for (const st of statements) answer = await run<T>(this.client, st.sql, st.params);
-    return last ? answer : undefined;
   }
 }
 
@@ -193,26 +142,25 @@ export function openPostgres(opts: PostgresOptions): Database {
       };
       client.on("error", onError);
       const emitted: EmittedEvent[] = [];
-      const batch = new TxBatch(client, (n) => {
-        counts.primary += n;
-      });
       let result: T;
       try {
-        result = await fn({
-          emitted,
+        await client.query("begin");
+        const statements = withQueuedWrites({
           exec: async (sql) => {
-            await batch.exec(sql);
+            await client.query(sql);
           },
-          query: <R>(sql: string, params?: readonly unknown[]) => batch.query<R>(sql, params),
-          queueWrite: (sql, params) => batch.queue(sql, params),
+          query: <R>(sql: string, params?: readonly unknown[]) => {
+            counts.primary++;
+            return run<R>(client, sql, params);
+          },
         });
-        await batch.commit();
+        result = await fn({ emitted, query: statements.query, exec: statements.exec, queueWrite: statements.queueWrite });
+        await statements.flush();
+        await client.query("commit");
       } catch (err) {
-        if (batch.begun) {
-          await client.query("rollback").catch((e: unknown) => {
-            broken ??= e instanceof Error ? e : new Error(String(e));
-          });
-        }
+        await client.query("rollback").catch((e: unknown) => {
+          broken ??= e instanceof Error ? e : new Error(String(e));
+        });
         throw err;
       } finally {
         client.off("error", onError);
