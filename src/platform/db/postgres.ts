@@ -1,5 +1,6 @@
 import pg from "pg";
 import { CommitListeners } from "./commit.js";
+import { inlineParams } from "./inline.js";
 import { withQueuedWrites } from "./queued-writes.js";
 import { ReplicaSet, type WriteMark, type WriteMarks } from "./replicas.js";
 import type { Database, EmittedEvent, QueryResult, Queryable, Reader, Tx } from "./types.js";
@@ -153,10 +154,11 @@ export function openPostgres(opts: PostgresOptions): Database {
             counts.primary++;
             return run<R>(client, sql, params);
           },
+          // Queued writes (audit, outbox, idempotency mark) go with the commit in one round trip.
+          inline: inlineParams,
         });
         result = await fn({ emitted, query: statements.query, exec: statements.exec, queueWrite: statements.queueWrite });
-        await statements.flush();
-        await client.query("commit");
+        await statements.flush("commit");
       } catch (err) {
         await client.query("rollback").catch((e: unknown) => {
           broken ??= e instanceof Error ? e : new Error(String(e));

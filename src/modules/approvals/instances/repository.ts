@@ -88,12 +88,14 @@ const stateCols = `${stateOf.runs} as runs, ${stateOf.tasks} as tasks, ${stateOf
  * the revision) and the state is read afterwards, now that nobody else can change it.
  */
 const lockingWithState = (lockSql: string, extraCols = "") =>
-  `locked as materialized (${lockSql})
-   select l.*${extraCols}, s.current,
-     case when s.current then ${stateOf.runs} end as runs,
-     case when s.current then ${stateOf.tasks} end as tasks,
-     case when s.current then ${stateOf.events} end as events
-     from locked l cross join lateral (select l.revision = (select revision from approval_instances where id = $1) as current) s`;
+  // \`fresh\` is materialized so that the revision is read once, not once per state column.
+  `locked as materialized (${lockSql}),
+   fresh as materialized (select l.revision = (select revision from approval_instances where id = $1) as current from locked l)
+   select l.*${extraCols}, f.current,
+     case when f.current then ${stateOf.runs} end as runs,
+     case when f.current then ${stateOf.tasks} end as tasks,
+     case when f.current then ${stateOf.events} end as events
+     from locked l cross join fresh f`;
 
 type LockedRow = InstanceRow & { current: boolean; runs: NodeRun[] | null; tasks: ApprovalTask[] | null; events: TimelineEvent[] | null };
 
@@ -171,75 +173,83 @@ export const instancesRepo = {
    * checks the revision it was loaded at. The updates name the instance as well as
    * the row ids: the planner cannot see how few rows jsonb_to_recordset yields and,
    * given only the ids, sometimes joins them to a sequential scan of the whole table.
+   * Only the parts with rows are in the statement (an approve writes no runs, tasks,
+   * cc or timeouts): PostgreSQL sets up every part of a plan on each execution.
    */
   async save(tx: Tx, s: InstanceSession, expectedRevision: number): Promise<void> {
     const i = s.instance;
-    const json = (rows: unknown[]) => JSON.stringify(rows);
     const changedTasks = s.tasks.filter((t) => s.loadedTaskStatus.has(t.id)).map((t) => ({ ...t, expected: s.loadedTaskStatus.get(t.id) }));
-    const r = await tx.query<{ tasks_updated: number; instance_updated: number }>(
-      `with new_runs as (
+    const params: unknown[] = [i.id, i.orgId, s.now];
+    const param = (v: unknown): string => `$${params.push(v)}`;
+    const rows = (list: unknown[]): string => `${param(JSON.stringify(list))}::jsonb`;
+    const parts: string[] = [];
+    const newRuns = s.runs.filter((r) => s.newRunIds.has(r.id));
+    if (newRuns.length > 0) {
+      parts.push(`new_runs as (
          insert into approval_node_runs (id, instance_id, org_id, attempt, ordinal, node_id, node_type, name, mode, threshold, kind, host_run_id,
            continue_from, status, invalidated, cc_user_ids, note, activated_at, decided_at, last_urged_at)
          select x.id, $1, $2, x.attempt, x.ordinal, x."nodeId", x."nodeType", x.name, x.mode, x.threshold, x.kind, x."hostRunId",
            x."continueFrom", x.status, x.invalidated, x."ccUserIds", x.note, x."activatedAt", x."decidedAt", x."lastUrgedAt"
-         from jsonb_to_recordset($3::jsonb) as x(id uuid, attempt int, ordinal int, "nodeId" text, "nodeType" text, name text, mode text,
+         from jsonb_to_recordset(${rows(newRuns)}) as x(id uuid, attempt int, ordinal int, "nodeId" text, "nodeType" text, name text, mode text,
            threshold jsonb, kind text, "hostRunId" uuid, "continueFrom" text, status text, invalidated boolean, "ccUserIds" jsonb, note jsonb,
-           "activatedAt" timestamptz, "decidedAt" timestamptz, "lastUrgedAt" timestamptz)),
-       changed_runs as (
+           "activatedAt" timestamptz, "decidedAt" timestamptz, "lastUrgedAt" timestamptz))`);
+    }
+    const changedRuns = s.runs.filter((r) => s.changedRunIds.has(r.id));
+    if (changedRuns.length > 0) {
+      parts.push(`changed_runs as (
          update approval_node_runs r set status = x.status, invalidated = x.invalidated, note = x.note, activated_at = x."activatedAt",
            decided_at = x."decidedAt", last_urged_at = x."lastUrgedAt"
-         from jsonb_to_recordset($4::jsonb) as x(id uuid, status text, invalidated boolean, note jsonb, "activatedAt" timestamptz,
+         from jsonb_to_recordset(${rows(changedRuns)}) as x(id uuid, status text, invalidated boolean, note jsonb, "activatedAt" timestamptz,
            "decidedAt" timestamptz, "lastUrgedAt" timestamptz)
-         where r.instance_id = $1 and r.id = x.id),
-       changed_tasks as (
+         where r.instance_id = $1 and r.id = x.id)`);
+    }
+    if (changedTasks.length > 0) {
+      parts.push(`changed_tasks as (
          update approval_tasks t set status = x.status, blocks_task_id = x."blocksTaskId", auto_reason = x."autoReason", comment = x.comment,
            decided_by = x."decidedBy", decided_at = x."decidedAt", pending_since = x."pendingSince"
-         from jsonb_to_recordset($5::jsonb) as x(id uuid, expected text, status text, "blocksTaskId" uuid, "autoReason" text, comment text,
+         from jsonb_to_recordset(${rows(changedTasks)}) as x(id uuid, expected text, status text, "blocksTaskId" uuid, "autoReason" text, comment text,
            "decidedBy" uuid, "decidedAt" timestamptz, "pendingSince" timestamptz)
          where t.instance_id = $1 and t.id = x.id and t.status = x.expected
-         returning t.id),
-       new_tasks as (
+         returning t.id)`);
+    }
+    const newTasks = s.tasks.filter((t) => s.newTaskIds.has(t.id));
+    if (newTasks.length > 0) {
+      parts.push(`new_tasks as (
          insert into approval_tasks (id, instance_id, run_id, org_id, attempt, assignee_id, on_behalf_of, position, status, origin, blocks_task_id,
            counts, auto_reason, comment, decided_by, decided_at, pending_since, created_at)
          select x.id, $1, x."runId", $2, x.attempt, x."assigneeId", x."onBehalfOf", x.position, x.status, x.origin, x."blocksTaskId",
            x.counts, x."autoReason", x.comment, x."decidedBy", x."decidedAt", x."pendingSince", x."createdAt"
-         from jsonb_to_recordset($6::jsonb) as x(id uuid, "runId" uuid, attempt int, "assigneeId" uuid, "onBehalfOf" uuid, position int,
+         from jsonb_to_recordset(${rows(newTasks)}) as x(id uuid, "runId" uuid, attempt int, "assigneeId" uuid, "onBehalfOf" uuid, position int,
            status text, origin text, "blocksTaskId" uuid, counts boolean, "autoReason" text, comment text, "decidedBy" uuid,
-           "decidedAt" timestamptz, "pendingSince" timestamptz, "createdAt" timestamptz)),
-       new_events as (
+           "decidedAt" timestamptz, "pendingSince" timestamptz, "createdAt" timestamptz))`);
+    }
+    if (s.newEvents.length > 0) {
+      parts.push(`new_events as (
          insert into approval_events (instance_id, seq, org_id, attempt, type, actor_id, node_id, task_id, data, request_id, at)
          select $1, x.seq, $2, x.attempt, x.type, x."actorId", x."nodeId", x."taskId", x.data, x."requestId", x.at
-         from jsonb_to_recordset($7::jsonb) as x(seq int, attempt int, type text, "actorId" uuid, "nodeId" text, "taskId" uuid, data jsonb,
-           "requestId" text, at timestamptz)),
-       new_cc as (
-         insert into approval_cc (instance_id, user_id, org_id, created_at) select $1, u, $2, $8 from unnest($9::uuid[]) as u
-         on conflict do nothing),
-       new_timeouts as (
+         from jsonb_to_recordset(${rows(s.newEvents)}) as x(seq int, attempt int, type text, "actorId" uuid, "nodeId" text, "taskId" uuid, data jsonb,
+           "requestId" text, at timestamptz))`);
+    }
+    if (s.ccUserIds.length > 0) {
+      parts.push(`new_cc as (
+         insert into approval_cc (instance_id, user_id, org_id, created_at) select $1, u, $2, $3 from unnest(${param(s.ccUserIds)}::uuid[]) as u
+         on conflict do nothing)`);
+    }
+    if (s.timeouts.length > 0) {
+      parts.push(`new_timeouts as (
          insert into approval_timeouts (id, org_id, instance_id, run_id, action, due_at)
-         select x.id, $2, $1, x."runId", x.action, x."dueAt" from jsonb_to_recordset($10::jsonb) as x(id uuid, "runId" uuid, action text, "dueAt" timestamptz)),
-       changed_instance as (
-         update approval_instances set status = $12, attempt = $13, form = $14, last_seq = $15, revision = revision + 1, updated_at = $8, finished_at = $16
-          where id = $1 and revision = $11
-         returning 1)
-       select (select count(*) from changed_tasks)::int as tasks_updated, (select count(*) from changed_instance)::int as instance_updated`,
-      [
-        i.id,
-        i.orgId,
-        json(s.runs.filter((r) => s.newRunIds.has(r.id))),
-        json(s.runs.filter((r) => s.changedRunIds.has(r.id))),
-        json(changedTasks),
-        json(s.tasks.filter((t) => s.newTaskIds.has(t.id))),
-        json(s.newEvents),
-        s.now,
-        s.ccUserIds,
-        json(s.timeouts),
-        expectedRevision,
-        i.status,
-        i.attempt,
-        JSON.stringify(i.form),
-        i.lastSeq,
-        i.finishedAt,
-      ],
+         select x.id, $2, $1, x."runId", x.action, x."dueAt" from jsonb_to_recordset(${rows(s.timeouts)}) as x(id uuid, "runId" uuid, action text, "dueAt" timestamptz))`);
+    }
+    parts.push(`changed_instance as (
+         update approval_instances set status = ${param(i.status)}, attempt = ${param(i.attempt)}, form = ${param(JSON.stringify(i.form))},
+           last_seq = ${param(i.lastSeq)}, revision = revision + 1, updated_at = $3, finished_at = ${param(i.finishedAt)}
+          where id = $1 and org_id = $2 and revision = ${param(expectedRevision)}
+         returning 1)`);
+    const tasksUpdated = changedTasks.length > 0 ? "(select count(*) from changed_tasks)::int" : "0";
+    const r = await tx.query<{ tasks_updated: number; instance_updated: number }>(
+      `with ${parts.join(",\n       ")}
+       select ${tasksUpdated} as tasks_updated, (select count(*) from changed_instance)::int as instance_updated`,
+      params,
     );
     const counts = r.rows[0]!;
     if (counts.tasks_updated !== changedTasks.length) throw new DomainError("task_already_decided", "Another decision on this task won the race");

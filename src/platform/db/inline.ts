@@ -1,0 +1,49 @@
+import { createRequire } from "node:module";
+import pg from "pg";
+
+// node-postgres' own conversion of a parameter to the text it would send: the same
+// function makes a literal here, so a statement means the same inlined as parameterized.
+const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue: (v: unknown) => string | Buffer | null };
+
+/**
+ * The statement with its `$n` parameters written as literals, for a multi-statement script
+ * (one round trip instead of one per statement). A literal with no type is resolved by the
+ * server exactly as an untyped text parameter is. Undefined when the text cannot be inlined
+ * safely: dollar quoting, a parameter past the list, or a binary value.
+ */
+export function inlineParams(sql: string, params: readonly unknown[] = []): string | undefined {
+  let out = "";
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      // Copy a quoted literal or identifier whole ('' and "" escape the quote inside).
+      const end = sql.indexOf(c, i + 1);
+      if (end < 0) return undefined;
+      out += sql.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    if (c === "$") {
+      const m = /^\$(\d+)/.exec(sql.slice(i, i + 8));
+      if (!m) return undefined; // $tag$ dollar quoting
+      const n = Number(m[1]);
+      if (n < 1 || n > params.length) return undefined;
+      const literal = literalOf(params[n - 1]);
+      if (literal === undefined) return undefined;
+      out += literal;
+      i += m[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+function literalOf(value: unknown): string | undefined {
+  const text = prepareValue(value);
+  if (text === null) return "null";
+  if (typeof text !== "string") return undefined;
+  return pg.escapeLiteral(text);
+}
