@@ -23,6 +23,9 @@ const approve = (d: PendingDecision, tokens: string[]): Action => ({
   ],
 });
 
+const succeeded2xx = (p: PhaseReport): number =>
+  p.actions.reduce((n, a) => n + Object.entries(a.statuses ?? {}).reduce((m, [code, c]) => m + (code.startsWith("2") ? c : 0), 0), 0);
+
 const succeeded = (r: PhaseResult): number =>
   [...r.actions.values()].reduce((n, s) => n + Object.entries(s.statuses).reduce((m, [code, c]) => m + (code.startsWith("2") ? c : 0), 0), 0);
 
@@ -42,8 +45,10 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   if (pool.length < o.connections + 1) throw new Error(`--connections ${o.connections}: the ${tier} tier has ${pool.length} possible approvers; each connection needs its own (and one more to start them)`);
   // The owner starts the countersign; approvers are the other staff, one per connection.
   const approvers = pool.slice(1, 1 + o.connections);
-  // Enough for 40 (PostgreSQL) or 15 (embedded) decisions per second per approver over warm-up and measurement.
-  const perApprover = Math.max(10, Math.ceil((o.warmup + o.duration) * (o.mode === "postgres" ? 40 : 15)));
+  // Enough for 40 (PostgreSQL) or 15 (embedded) decisions per second per approver over warm-up and
+  // measurement, plus the paced phase's share.
+  const pacedPerApprover = Math.ceil((o.duration * o.rate) / approvers.length) + 1;
+  const perApprover = Math.max(10, Math.ceil((o.warmup + o.duration) * (o.mode === "postgres" ? 40 : 15))) + pacedPerApprover;
   const canCountersign = pool.length > COUNTERSIGN_SIZE;
 
   log(`starting ${perApprover * approvers.length} approvals for ${approvers.length} approvers through the engine`);
@@ -64,7 +69,9 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   if (!routes.has(ACTION_ROUTE)) throw new Error(`the server does not document ${ACTION_ROUTE}`);
   const origins = nodes.map((n) => n.origin);
 
+  // Each approver's last decisions are kept for the paced phase, so the first cannot use them up.
   const queues = approvers.map((u) => seeded.reviews.decisions.filter((d) => d.approver === u.index));
+  const pacedQueues = queues.map((q) => (o.rate > 0 ? q.splice(q.length - pacedPerApprover) : []));
   let ranOut = 0;
   const next = (vu: number): Action | undefined => {
     const d = queues[vu]!.shift();
@@ -80,12 +87,35 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   log(`measuring approval decisions for ${o.duration} s`);
   const phase = await measured("approvals", `approve: ${o.connections} distinct approvers, each deciding their own pending single-step approvals`, nodes, store, o.connections, o.duration, next);
   report.phases.push(phase);
-  answered += phase.actions.reduce((n, a) => n + Object.entries(a.statuses ?? {}).reduce((m, [code, c]) => m + (code.startsWith("2") ? c : 0), 0), 0);
+  answered += succeeded2xx(phase);
   if (ranOut > 0) report.notes.push(`${ranOut} approver(s) ran out of pending approvals before the end: decisions/s is understated`);
   // A decision's relay and notification jobs may still be queued when the phase ends: follow
   // them to the end, so the sustained rate and the CPU per decision include all its work.
   log("following the relay and the notification jobs the decisions caused");
   report.approvalDrain = await drainAfter(phase, nodes, store.database);
+
+  // The same approvers, now deciding at a set rate between them (open loop): the latency a
+  // decision gets while the node carries that load, and whether the jobs keep up with it.
+  let paced: PhaseReport | undefined;
+  if (o.rate > 0) {
+    ranOut = 0;
+    const nextPaced = (vu: number): Action | undefined => {
+      const d = pacedQueues[vu]!.shift();
+      if (!d) ranOut++;
+      return d && approve(d, tokens);
+    };
+    log(`measuring ${o.rate} approval decisions per second for ${o.duration} s`);
+    paced = await measured(
+      "approvals_paced",
+      `approve: the ${o.connections} approvers together start ${o.rate} decisions/s, evenly spaced (latency counts from when each was due)`,
+      nodes, store, o.connections, o.duration, nextPaced, undefined, o.rate,
+    );
+    report.phases.push(paced);
+    answered += succeeded2xx(paced);
+    if (ranOut > 0) report.notes.push(`${ranOut} approver(s) ran out of pending approvals in the paced phase`);
+    log("following the relay and the notification jobs of the paced phase");
+    report.pacedApprovalDrain = await drainAfter(paced, nodes, store.database);
+  }
 
   let countersign: CountersignResult | undefined;
   if (seeded.cs) {
@@ -115,7 +145,7 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
     return r.rows[0]!;
   });
   report.notes.push(`database after the run: ${stored.tasks} approved tasks and ${stored.instances} approved instances for ${answered} successful approve answers`);
-  report.targets = approvalTargets(o, phase, countersign, { answered, ...stored });
+  report.targets = approvalTargets(o, phase, paced && report.pacedApprovalDrain ? { phase: paced, drain: report.pacedApprovalDrain } : undefined, countersign, { answered, ...stored });
 }
 
 async function drainAfter(phase: PhaseReport, nodes: { pid: number; origin: string }[], database: string | undefined): Promise<ApprovalDrain> {

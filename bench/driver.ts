@@ -43,6 +43,13 @@ export interface PhaseOptions {
   /** Picks the next action for virtual user `vu`; undefined when it has no more work (it stops early). */
   next: (vu: number) => Action | undefined;
   timeoutMs?: number;
+  /**
+   * Open loop: start actions at this many per second overall, spread evenly over the virtual
+   * users, instead of each starting its next as soon as the last is answered. A late answer
+   * does not delay the schedule's clock: latency counts from when the action was due, so a
+   * slow server shows in the percentiles (no coordinated omission).
+   */
+  rate?: number;
 }
 
 /** Runs one timed phase; every virtual user stops starting actions at the deadline. */
@@ -64,14 +71,21 @@ export async function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
   const started = performance.now();
   const deadline = started + opts.seconds * 1000;
 
+  const rate = opts.rate;
   const vu = async (i: number): Promise<void> => {
     const client = clients[i]!;
-    while (performance.now() < deadline) {
+    for (let k = 0; ; k++) {
+      const due = rate ? started + ((k * opts.connections + i) * 1000) / rate : performance.now();
+      if (due >= deadline) break;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const action = opts.next(i);
       if (!action) break;
       const sample = sampleOf(action.name);
+      let since: number | undefined = rate ? due : undefined;
       for (const req of action.requests()) {
-        await send(client, req, action, sample);
+        await send(client, req, action, sample, since);
+        since = undefined;
       }
     }
   };
@@ -98,7 +112,8 @@ export async function runSequential(opts: { origin: string; count: number; actio
   return { seconds: (performance.now() - started) / 1000, actions: new Map([[opts.action.name, sample]]) };
 }
 
-async function send(client: Client, req: BenchRequest, action: Action, sample: Sample): Promise<void> {
+/** Latency is from `since` (an open-loop schedule's due time) or from the moment of sending. */
+async function send(client: Client, req: BenchRequest, action: Action, sample: Sample, since?: number): Promise<void> {
   const headers: Record<string, string> = {};
   if (req.token) headers.authorization = `Bearer ${req.token}`;
   let payload: string | undefined;
@@ -106,7 +121,7 @@ async function send(client: Client, req: BenchRequest, action: Action, sample: S
     payload = JSON.stringify(req.body);
     headers["content-type"] = "application/json";
   }
-  const t0 = performance.now();
+  const t0 = since ?? performance.now();
   let status = 0;
   let text = "";
   try {

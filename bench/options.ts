@@ -29,6 +29,8 @@ export interface BenchOptions {
   /** websocket scenario: clients watching while updates are driven, then idle sockets held. */
   clients: number;
   idle: number;
+  /** Approvals scenario: decisions per second of the open-loop phase (0: skip it). */
+  rate: number;
   /** Outbox scenario: unpublished events in the backlog. */
   events: number;
   /** Directory for V8 CPU profiles of the server nodes (node --cpu-prof), written when they stop. */
@@ -57,6 +59,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --idle N          websocket: idle sockets held afterwards for memory (default 10000; 0 = skip)
   --pool-size N     DATABASE_POOL_SIZE of each node (default: the server's)
   --log-level L     server LOG_LEVEL (default warn: request logging would measure the logger)
+  --rate N          approvals: decisions/s of the paced (open-loop) phase (default 500; 0 skips it)
   --events N        outbox scenario: backlog of unpublished events (default 50000)
   --only A,B        run only these actions of the mix (e.g. board,list_search), to profile one path
   --cpu-prof DIR    write a V8 CPU profile of each server node into DIR (open in Chrome DevTools)
@@ -103,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       clients: { type: "string", default: "1000" },
       idle: { type: "string", default: "10000" },
       events: { type: "string", default: "50000" },
+      rate: { type: "string", default: "500" },
     },
     strict: true,
   });
@@ -143,5 +147,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     clients: int("clients", values.clients, 1, 50_000)!,
     idle: int("idle", values.idle, 0, 100_000)!,
     events: int("events", values.events, 1, 10_000_000)!,
+    rate: int("rate", values.rate, 0, 100_000)!,
   };
 }

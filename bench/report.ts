@@ -70,6 +70,8 @@ export interface BenchReport {
   outbox?: OutboxResult;
   /** The approvals scenario: the relay and notification jobs still queued when its timed phase ended. */
   approvalDrain?: ApprovalDrain;
+  /** The same after the approvals scenario's paced (open-loop) phase: near zero when the jobs keep up. */
+  pacedApprovalDrain?: ApprovalDrain;
 }
 
 export interface ApprovalDrain {
@@ -172,10 +174,10 @@ export function formatOutbox(x: OutboxResult): string {
   ].join("\n");
 }
 
-export function formatApprovalDrain(d: ApprovalDrain): string {
+export function formatApprovalDrain(d: ApprovalDrain, phase = "the timed phase"): string {
   const cpu = `server ${d.cpuMsPerDecision.server} ms${d.cpuMsPerDecision.database === undefined ? "" : ` + PostgreSQL ${d.cpuMsPerDecision.database} ms`}`;
   return [
-    `== after the timed phase: ${d.jobsAfterPhase} more jobs (relay, notifications) done in ${d.drainSeconds} s`,
+    `== after ${phase}: ${d.jobsAfterPhase} more jobs (relay, notifications) done in ${d.drainSeconds} s`,
     `sustained with all the work the decisions cause: ${d.sustainedPerSecond} decisions/s; CPU per decision including it: ${cpu}`,
   ].join("\n");
 }
@@ -198,6 +200,7 @@ export function formatReport(r: BenchReport): string {
   if (r.websocket) out.push("", formatWebSocket(r.websocket));
   if (r.outbox) out.push("", formatOutbox(r.outbox));
   if (r.approvalDrain) out.push("", formatApprovalDrain(r.approvalDrain));
+  if (r.pacedApprovalDrain) out.push("", formatApprovalDrain(r.pacedApprovalDrain, "the paced phase"));
   out.push("");
   if (r.ratios.mixVsCeilingPercent !== null) out.push(`Plinth mix = ${r.ratios.mixVsCeilingPercent}% of the bare HTTP ceiling`);
   if (r.ratios.viewTaskVsCeilingPercent !== null) out.push(`cached view-task path = ${r.ratios.viewTaskVsCeilingPercent}% of the bare HTTP ceiling`);

@@ -99,10 +99,11 @@ export async function measured(
   seconds: number,
   next: (vu: number) => Action | undefined,
   actions?: ResolvedAction[],
+  rate?: number,
 ): Promise<PhaseReport> {
   const watch = watchProcesses(servers.map((s) => s.pid), store?.database);
   const dbWatch = store?.database && store.env.DATABASE_URL ? await watchDatabase(store.env.DATABASE_URL) : undefined;
-  const result = await runPhase({ origins: servers.map((s) => s.origin), connections, seconds, next });
+  const result = await runPhase({ origins: servers.map((s) => s.origin), connections, seconds, next, ...(rate ? { rate } : {}) });
   const report = phaseReport(name, description, result, connections, watch.stop(), actions);
   if (dbWatch) report.database = await dbWatch.stop();
   return report;

@@ -1,6 +1,6 @@
 import type { BenchOptions } from "./options.js";
 import type { OutboxResult } from "./outbox.js";
-import type { PhaseReport, TargetCheck } from "./report.js";
+import type { ApprovalDrain, PhaseReport, TargetCheck } from "./report.js";
 
 // The targets of shared/BENCH.md, checked against what this run measured. A
 // target whose conditions differ from the run (tier, mode, connections) is still
@@ -124,6 +124,7 @@ export interface CountersignResult {
 export function approvalTargets(
   o: BenchOptions,
   phase: PhaseReport,
+  paced: { phase: PhaseReport; drain: ApprovalDrain } | undefined,
   countersign: CountersignResult | undefined,
   stored: { answered: number; tasks: number; instances: number },
 ): TargetCheck[] {
@@ -132,13 +133,15 @@ export function approvalTargets(
   if (o.mode !== "postgres") diffs.push(`mode ${o.mode}, target is postgres`);
   if (o.connections !== 32) diffs.push(`${o.connections} connections, target is 32`);
   if (o.nodes !== 1) diffs.push(`${o.nodes} nodes, target is 1`);
+  const note = diffs.length ? { note: `run differs: ${diffs.join("; ")}` } : {};
   const out: TargetCheck[] = [
     {
-      target: "PostgreSQL, 1 node, 32 concurrent approvers on distinct instances: >= 500 approve actions/s, p99 < 50 ms, zero errors",
-      measured: `${s.rps} decisions/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors`,
-      met: s.rps >= 500 && s.p99 < 50 && s.errors === 0,
-      ...(diffs.length ? { note: `run differs: ${diffs.join("; ")}` } : {}),
+      target: "PostgreSQL, 1 node, 32 concurrent approvers on distinct instances, each deciding as soon as answered: >= 500 approve actions/s, zero errors",
+      measured: `${s.rps} decisions/s, p50 ${s.p50} ms, p99 ${s.p99} ms (closed loop, all 32 always waiting), ${s.errors} errors`,
+      met: s.rps >= 500 && s.errors === 0,
+      ...note,
     },
+    pacedTarget(o, paced, note),
     {
       target: "Every successful decision is stored once (approved task and instance)",
       measured: `${stored.answered} answered, ${stored.tasks} tasks and ${stored.instances} instances approved`,
@@ -155,6 +158,24 @@ export function approvalTargets(
       : { target: "An instance with 100 approvers on one `all` node completes correctly", measured: "not run (tier too small)", met: null },
   );
   return out;
+}
+
+/**
+ * Issue 4's latency at 500 decisions/s: the approvers decide at that rate between them (open
+ * loop); every decision within 50 ms at p99 and the relay and notification jobs keep up (at
+ * most a second of them left when the phase ends).
+ */
+function pacedTarget(o: BenchOptions, paced: { phase: PhaseReport; drain: ApprovalDrain } | undefined, note: { note?: string }): TargetCheck {
+  const target = "PostgreSQL, 1 node, 32 approvers deciding 500 approve actions/s between them: p99 < 50 ms (from when each was due), zero errors, jobs keep up";
+  if (!paced) return { target, measured: "not run (--rate 0)", met: null };
+  const s = paced.phase.overall;
+  const rateNote = o.rate === 500 ? note : { note: [`rate ${o.rate}/s, target is 500/s`, note.note].filter(Boolean).join("; ") };
+  return {
+    target,
+    measured: `${s.rps} decisions/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors; jobs left at the end: ${paced.drain.jobsAfterPhase}, done ${paced.drain.drainSeconds} s later`,
+    met: s.rps >= o.rate * 0.97 && s.p99 < 50 && s.errors === 0 && paced.drain.drainSeconds <= 1,
+    ...rateNote,
+  };
 }
 
 /** Issue 5's relay target: >= 2,000 events/s on one node, PostgreSQL + Redis. */

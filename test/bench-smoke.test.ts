@@ -150,7 +150,7 @@ describe("benchmark harness", () => {
   });
 
   it.runIf(testMode === "postgres")("runs the approvals scenario: distinct approvers decide, and every answered decision is stored", { timeout: 180_000 }, async () => {
-    const options = parseOptions(["--scenario", "approvals", "--tier", "tiny", "--connections", "4", "--duration", "2", "--warmup", "1", ...modeArgs]);
+    const options = parseOptions(["--scenario", "approvals", "--tier", "tiny", "--connections", "4", "--duration", "2", "--warmup", "1", "--rate", "100", ...modeArgs]);
     const report = await runBench(options);
     const phase = report.phases.find((p) => p.name === "approvals")!;
     expect(phase.overall.requests).toBeGreaterThan(0);
@@ -163,6 +163,15 @@ describe("benchmark harness", () => {
     expect(drain.sustainedPerSecond).toBeGreaterThan(0);
     expect(drain.sustainedPerSecond).toBeLessThanOrEqual(phase.overall.rps);
     expect(drain.cpuMsPerDecision.server).toBeGreaterThanOrEqual(phase.cpuMsPerRequest.server);
+    // The paced phase starts exactly the decisions its schedule holds (100/s for 2 s), however
+    // late the answers, and its target line reports on it.
+    const paced = report.phases.find((p) => p.name === "approvals_paced")!;
+    expect(paced.overall.requests).toBe(200);
+    expect(paced.overall.errors, JSON.stringify(paced.actions.flatMap((a) => a.errorSamples ?? []))).toBe(0);
+    expect(report.pacedApprovalDrain!.sustainedPerSecond).toBeGreaterThan(0);
+    const pacedTarget = report.targets.find((t) => t.target.includes("deciding 500 approve actions/s between them"))!;
+    expect(pacedTarget.measured).toMatch(/^\d+(\.\d+)? decisions\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, 0 errors; jobs left at the end: \d+/);
+    expect(pacedTarget.note).toMatch(/rate 100\/s, target is 500\/s/);
   });
 
   it.runIf(testMode === "postgres")("runs the outbox scenario: the relay and its consumer jobs drain the whole backlog", { timeout: 300_000 }, async () => {
