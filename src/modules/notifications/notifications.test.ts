@@ -178,8 +178,10 @@ describe("delivery", () => {
     expect(before.map(types)).toEqual([["task.assigned"], ["task.mentioned"], ["task.commented"]]);
     const created = await outboxEvent("task.created", task.id);
     const commented = await outboxEvent("comment.created", "@赵六 once");
-    const again = await Promise.all([created, commented, created, commented].map((e) => t.services.notifications.onEvent(e)));
+    const again = await Promise.all([created, commented, created, commented].map((e) => t.services.notifications.onEvents([e])));
     expect(again).toEqual([0, 0, 0, 0]);
+    // The same in one batch (the relay hands a batch to one job), twice over.
+    expect(await t.services.notifications.onEvents([created, commented, created, commented])).toBe(0);
     await settle(t);
     const after = [await about(li, `/tasks/${task.key}`), await about(zhao, `/tasks/${task.key}`), await about(zhang, `/tasks/${task.key}`)];
     expect(after).toEqual(before);

@@ -26,6 +26,8 @@ interface Changes {
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const taskLink = (key: string) => `/tasks/${key}`;
+type Names = ReadonlyMap<string, string>;
+const nameOf = (names: Names, userId: string | null): string | null => (userId ? (names.get(userId) ?? null) : null);
 const approvalLink = (id: string) => `/approvals/${id}`;
 
 /**
@@ -40,25 +42,38 @@ export class EventNotifications {
     private readonly watchers: TaskWatchers,
   ) {}
 
-  async deliveryFor(e: RelayedEvent): Promise<Delivery | undefined> {
+  /** Deliveries for a batch of events, in order; the names they mention are read once for all. */
+  async deliveriesFor(events: readonly RelayedEvent[]): Promise<Delivery[]> {
+    const people = new Set<string>();
+    for (const e of events) {
+      if (e.actorId) people.add(e.actorId);
+      const initiatorId = e.type.startsWith("approval.") ? str(e.data.initiatorId) : null;
+      if (initiatorId) people.add(initiatorId);
+    }
+    const names = await notificationsRepo.names(this.db, [...people]);
+    const out: Delivery[] = [];
+    for (const e of events) {
+      const d = await this.deliveryFor(e, names);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  private async deliveryFor(e: RelayedEvent, names: Names): Promise<Delivery | undefined> {
     if (!e.orgId) return undefined;
     switch (e.type) {
       case "task.created":
       case "task.updated":
-        return this.taskChanged(e, e.orgId);
+        return this.taskChanged(e, e.orgId, names);
       case "comment.created":
-        return this.commented(e, e.orgId);
+        return this.commented(e, e.orgId, names);
       default:
-        return e.type.startsWith("approval.") ? this.approval(e, e.orgId) : undefined;
+        return e.type.startsWith("approval.") ? this.approval(e, e.orgId, names) : undefined;
     }
   }
 
-  private async actorName(e: RelayedEvent): Promise<string | null> {
-    return e.actorId ? ((await notificationsRepo.names(this.db, [e.actorId])).get(e.actorId) ?? null) : null;
-  }
-
   /** Assignment (on create or change) to the new assignee; a status change to the watchers. */
-  private async taskChanged(e: RelayedEvent, orgId: string): Promise<Delivery | undefined> {
+  private async taskChanged(e: RelayedEvent, orgId: string, names: Names): Promise<Delivery | undefined> {
     const taskId = str(e.data.id);
     const changes = (e.data.changes ?? {}) as Changes;
     const assigneeId = e.type === "task.created" ? str(e.data.assigneeId) : str(changes.assigneeId?.to);
@@ -66,7 +81,7 @@ export class EventNotifications {
     if (!taskId || (!assigneeId && !status)) return undefined;
     const task = await this.facts.brief(taskId);
     if (!task) return undefined;
-    const base: NotificationParams = { actorName: await this.actorName(e), taskKey: task.key, taskTitle: task.title };
+    const base: NotificationParams = { actorName: nameOf(names, e.actorId), taskKey: task.key, taskTitle: task.title };
     const link = taskLink(task.key);
     const drafts: Draft[] = [];
     if (assigneeId) drafts.push({ userId: assigneeId, type: "task.assigned", params: { ...base, dueDate: task.dueDate }, link });
@@ -79,27 +94,26 @@ export class EventNotifications {
   }
 
   /** Mentioned users first, then the task's other watchers. */
-  private async commented(e: RelayedEvent, orgId: string): Promise<Delivery | undefined> {
+  private async commented(e: RelayedEvent, orgId: string, names: Names): Promise<Delivery | undefined> {
     const taskId = str(e.data.taskId);
     if (!taskId) return undefined;
     const task = await this.facts.brief(taskId);
     if (!task) return undefined;
-    const params: NotificationParams = { actorName: await this.actorName(e), taskKey: task.key, taskTitle: task.title, excerpt: excerpt(str(e.data.body) ?? "") };
+    const params: NotificationParams = { actorName: nameOf(names, e.actorId), taskKey: task.key, taskTitle: task.title, excerpt: excerpt(str(e.data.body) ?? "") };
     const link = taskLink(task.key);
     const drafts: Draft[] = strings(e.data.mentions).map((userId) => ({ userId, type: "task.mentioned" as const, params, link }));
     for (const userId of (await this.watchers.of(task)).keys()) drafts.push({ userId, type: "task.commented", params, link });
     return { sourceId: e.id, orgId, actorId: e.actorId, projectId: task.projectId, at: e.at, drafts };
   }
 
-  private async approval(e: RelayedEvent, orgId: string): Promise<Delivery | undefined> {
+  private async approval(e: RelayedEvent, orgId: string, names: Names): Promise<Delivery | undefined> {
     const approvalId = str(e.data.approvalId);
     if (!approvalId) return undefined;
     const initiatorId = str(e.data.initiatorId);
-    const names = await notificationsRepo.names(this.db, [e.actorId, initiatorId].filter((x): x is string => x !== null));
     const params: NotificationParams = {
       approvalTitle: str(e.data.title) ?? "",
-      actorName: e.actorId ? (names.get(e.actorId) ?? null) : null,
-      initiatorName: initiatorId ? (names.get(initiatorId) ?? null) : null,
+      actorName: nameOf(names, e.actorId),
+      initiatorName: nameOf(names, initiatorId),
     };
     const link = approvalLink(approvalId);
     const timedOut = (str(e.data.action) ?? "").startsWith("timeout.");

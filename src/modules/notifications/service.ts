@@ -59,7 +59,10 @@ export class NotificationsService {
       name: "notifications",
       accepts: (type) => NOTIFYING_EVENTS.has(type),
       handle: async (e) => {
-        await this.onEvent(e);
+        await this.onEvents([e]);
+      },
+      handleMany: async (events) => {
+        await this.onEvents(events);
       },
       attempts: 8,
       backoffMs: 2_000,
@@ -67,9 +70,9 @@ export class NotificationsService {
   }
 
   /** The relay consumer: at least once per event; a second run for the same event id writes nothing. */
-  async onEvent(event: RelayedEvent): Promise<number> {
-    const delivery = await this.events.deliveryFor(event);
-    return delivery ? this.writer.deliver(delivery) : 0;
+  async onEvents(events: readonly RelayedEvent[]): Promise<number> {
+    const deliveries = await this.events.deliveriesFor(events);
+    return deliveries.length > 0 ? this.writer.deliverMany(deliveries) : 0;
   }
 
   async list(actor: Actor, q: { unread?: boolean; limit?: number; cursor?: string }, requested: Locale | undefined) {

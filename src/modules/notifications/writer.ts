@@ -27,26 +27,55 @@ export class NotificationWriter {
    * same transaction; when it answers false (another node won), nothing is written.
    */
   async deliver(d: Delivery, claim?: (tx: Tx) => Promise<boolean>): Promise<number> {
-    const drafts = await this.allowed(d);
-    const people = new Map((await notificationsRepo.recipients(this.p.db, d.orgId, drafts.map((x) => x.userId))).map((r) => [r.id, r]));
+    return this.deliverMany([d], claim);
+  }
+
+  /** Several sources at once: one read of the recipients per org and one transaction for all. */
+  async deliverMany(deliveries: readonly Delivery[], claim?: (tx: Tx) => Promise<boolean>): Promise<number> {
+    const allowed: { d: Delivery; drafts: Draft[] }[] = [];
+    for (const d of deliveries) allowed.push({ d, drafts: await this.allowed(d) });
+    const people = await this.recipients(allowed.map(({ d, drafts }) => ({ orgId: d.orgId, userIds: drafts.map((x) => x.userId) })));
     const rows: NewNotification[] = [];
-    for (const draft of drafts) {
-      const person = people.get(draft.userId);
-      if (!person) continue; // no longer a member of the org
-      const channels = channelsFor(person, draft.type, this.mail.available);
-      if (!channels.inApp && channels.email === "none") continue;
-      rows.push({ id: newId(), orgId: d.orgId, sourceId: d.sourceId, ...draft, inApp: channels.inApp, email: channels.email, createdAt: d.at ?? null });
+    const immediate = new Set<string>();
+    for (const { d, drafts } of allowed) {
+      for (const draft of drafts) {
+        const person = people.get(personKey(d.orgId, draft.userId));
+        if (!person) continue; // no longer a member of the org
+        const channels = channelsFor(person, draft.type, this.mail.available);
+        if (!channels.inApp && channels.email === "none") continue;
+        rows.push({ id: newId(), orgId: d.orgId, sourceId: d.sourceId, ...draft, inApp: channels.inApp, email: channels.email, createdAt: d.at ?? null });
+        if (channels.email === "immediate") immediate.add(d.sourceId);
+      }
     }
     if (rows.length === 0 && !claim) return 0;
+    const actorOfSource = new Map(deliveries.map((d) => [d.sourceId, d.actorId]));
+    const actorOf = new Map(rows.map((r) => [r.id, actorOfSource.get(r.sourceId) ?? null]));
     const inserted = await this.p.db.tx(async (tx) => {
       if (claim && !(await claim(tx))) return 0;
       const fresh = await notificationsRepo.insert(tx, rows);
-      await emitEvents(tx, d.actorId, fresh.filter((n) => n.in_app).map((n) => createdEvent(n, people.get(n.user_id))));
+      // Each `notification.created` names the actor of its source.
+      const byActor = new Map<string | null, NotificationRow[]>();
+      for (const n of fresh.filter((x) => x.in_app)) {
+        const actorId = actorOf.get(n.id) ?? null;
+        byActor.set(actorId, [...(byActor.get(actorId) ?? []), n]);
+      }
+      for (const [actorId, list] of byActor) await emitEvents(tx, actorId, list.map((n) => createdEvent(n, people.get(personKey(n.org_id, n.user_id)))));
       return fresh.length;
     });
     // After commit, and again when the source is re-delivered after a crash: keyed jobs send once.
-    if (rows.some((r) => r.email === "immediate")) await this.mail.enqueueUnmailed(d.sourceId);
+    for (const sourceId of immediate) await this.mail.enqueueUnmailed(sourceId);
     return inserted;
+  }
+
+  /** Members with their preferences, one query per org, keyed by `personKey`. */
+  private async recipients(wanted: { orgId: string; userIds: string[] }[]): Promise<Map<string, PersonRow>> {
+    const byOrg = new Map<string, Set<string>>();
+    for (const w of wanted) for (const u of w.userIds) byOrg.set(w.orgId, (byOrg.get(w.orgId) ?? new Set()).add(u));
+    const out = new Map<string, PersonRow>();
+    for (const [orgId, users] of byOrg) {
+      for (const r of await notificationsRepo.recipients(this.p.db, orgId, [...users])) out.set(personKey(orgId, r.id), r);
+    }
+    return out;
   }
 
   /** Drafts minus the actor's own, one per user (first wins), and only users who can see the project. */
@@ -62,6 +91,8 @@ export class NotificationWriter {
     return out;
   }
 }
+
+const personKey = (orgId: string, userId: string): string => `${orgId}:${userId}`;
 
 /**
  * Targeted: the realtime hub sends it to the recipient only, rendered in their language.

@@ -118,6 +118,83 @@ describe("outbox relay", () => {
   });
 });
 
+describe("batch consumers", () => {
+  // A consumer with handleMany gets the events of a relay batch in one job; when the batch
+  // fails, its events are handled one by one, so a poisonous one holds up none of the others.
+  const batches: string[][] = [];
+  const single = new Map<string, number>();
+  let poison: string | undefined;
+  let healthy = true;
+
+  beforeAll(() => {
+    t.platform.relay.consume({
+      name: "test-batch",
+      accepts: (type) => type === "task.created",
+      handleMany: async (events) => {
+        if (!healthy || events.some(poisoned)) throw new Error("batch refused");
+        batches.push(events.map((e) => e.id));
+      },
+      handle: async (e) => {
+        if (poisoned(e)) throw new Error("poison");
+        single.set(e.id, (single.get(e.id) ?? 0) + 1);
+      },
+      attempts: 2,
+      backoffMs: 5,
+    });
+  });
+
+  const poisoned = (e: RelayedEvent) => poison !== undefined && ((e.data.task as { title?: string } | undefined)?.title ?? e.data.title) === poison;
+  const batchedIds = () => new Set(batches.flat());
+
+  it("hands the events of one relay batch to one job, in publication order", async () => {
+    await t.platform.relay.stop();
+    const tasks = [await createTask("batch 1"), await createTask("batch 2"), await createTask("batch 3")];
+    const ids = (await Promise.all(tasks.map((x) => outboxIdsOf(x.id)))).flat();
+    await t.platform.relay.drain(); // one batch holds all three
+    t.platform.relay.start();
+    await until("the batch ran", async () => ids.every((id) => batchedIds().has(id)));
+    await t.platform.jobs.idle();
+    const batch = batches.find((b) => b.includes(ids[0]!))!;
+    expect(batch.filter((id) => ids.includes(id))).toEqual(ids);
+    expect(batches.flat().filter((id) => ids.includes(id))).toHaveLength(3); // each event once
+    for (const id of ids) expect(single.has(id)).toBe(false);
+  });
+
+  it("falls back to one event at a time when the batch fails, and fails the job only for the event that still fails", async () => {
+    poison = "batch poison";
+    await t.platform.relay.stop();
+    const good = await createTask("batch good");
+    const bad = await createTask("batch poison");
+    const [goodIds, badIds] = [await outboxIdsOf(good.id), await outboxIdsOf(bad.id)];
+    const failedBefore = (await t.platform.jobs.counts()).failed;
+    await t.platform.relay.drain();
+    t.platform.relay.start();
+    await until("the good event delivered one by one", async () => goodIds.every((id) => single.has(id)));
+    await until("the job dead-lettered", async () => (await t.platform.jobs.counts()).failed > failedBefore);
+    for (const id of badIds) expect(single.has(id)).toBe(false);
+    // Each attempt delivered the good event again: the consumer's idempotency absorbs it.
+    for (const id of goodIds) expect(single.get(id)).toBe(2);
+    // Mended, the dead-lettered batch runs again on retry and delivers the event that failed.
+    poison = undefined;
+    const dead = (await t.platform.jobs.list("failed", 100)).find((j) => j.name === "event.test-batch")!;
+    expect(await t.platform.jobs.retry(dead.id)).toBe(true);
+    await until("the retried batch delivered", async () => badIds.every((id) => batchedIds().has(id)));
+    await until("no job failed", async () => (await t.platform.jobs.counts()).failed === failedBefore);
+  });
+
+  it("runs jobs enqueued one per event (before an upgrade) through handle", async () => {
+    healthy = false;
+    const task = await createTask("queued the old way");
+    const [id] = await outboxIdsOf(task.id);
+    await until("the batch job fell back", async () => single.has(id!));
+    healthy = true;
+    const before = single.get(id!)!;
+    const event = { id: id!, seq: "0", type: "task.created", orgId, projectId, data: {}, actorId: owner.id, at: new Date().toISOString() };
+    await t.platform.jobs.enqueue("event.test-batch", event, { key: `old:${id}` });
+    await until("the single-event job ran", async () => single.get(id!) === before + 1);
+  });
+});
+
 describe("jobs", () => {
   let calls = 0;
   let healthy = false;

@@ -1,8 +1,8 @@
 import type { Bus } from "../bus.js";
 import type { Database, Tx } from "../db/index.js";
-import type { JobQueue } from "../jobs/index.js";
+import type { JobQueue, NewJob } from "../jobs/index.js";
 import type { Logger } from "../logger.js";
-import { EVENTS_CHANNEL, relayedEvent, type EventConsumer, type OutboxEventRow, type RelayedEvent } from "./types.js";
+import { EVENTS_CHANNEL, relayedEvent, type EventBatch, type EventConsumer, type OutboxEventRow, type RelayedEvent } from "./types.js";
 
 export interface RelayOptions {
   batchSize?: number;
@@ -68,9 +68,9 @@ export class OutboxRelay {
   /** Registers a consumer; every node registers the same ones, whichever runs the relay. */
   consume(consumer: EventConsumer): void {
     this.consumers.push(consumer);
-    this.jobs.define<RelayedEvent>({
+    this.jobs.define<RelayedEvent | EventBatch>({
       name: jobName(consumer),
-      handler: (event) => consumer.handle(event),
+      handler: (data) => ("events" in data ? this.handleBatch(consumer, data.events) : consumer.handle(data)),
       ...(consumer.attempts ? { attempts: consumer.attempts } : {}),
       ...(consumer.backoffMs ? { backoffMs: consumer.backoffMs } : {}),
     });
@@ -146,11 +146,43 @@ export class OutboxRelay {
     return published.length;
   }
 
+  /** One job per event, or per batch for a consumer with `handleMany`. */
   private async enqueueConsumers(tx: Tx, events: RelayedEvent[]): Promise<void> {
-    const jobs = events.flatMap((event) =>
-      this.consumers.filter((c) => c.accepts(event.type)).map((c) => ({ name: jobName(c), data: event, key: `${c.name}:${event.id}` })),
-    );
+    const jobs: NewJob[] = [];
+    for (const c of this.consumers) {
+      const wanted = events.filter((e) => c.accepts(e.type));
+      if (wanted.length === 0) continue;
+      if (c.handleMany) {
+        // A re-delivered batch of the same events is enqueued once; any other mix is safe, as consumers are idempotent per event.
+        jobs.push({ name: jobName(c), data: { events: wanted } satisfies EventBatch, key: `${c.name}:${wanted[0]!.id}:${wanted.at(-1)!.id}:${wanted.length}` });
+      } else {
+        for (const e of wanted) jobs.push({ name: jobName(c), data: e, key: `${c.name}:${e.id}` });
+      }
+    }
     if (jobs.length > 0) await this.jobs.enqueueMany(jobs, tx);
+  }
+
+  /**
+   * A batch job: all events at once; if that fails, event by event, so that one event that
+   * cannot be handled holds up none of the others. The job then fails (and is retried, or
+   * dead-lettered with its batch) if any event still failed.
+   */
+  private async handleBatch(c: EventConsumer, events: RelayedEvent[]): Promise<void> {
+    try {
+      await c.handleMany!(events);
+      return;
+    } catch (err) {
+      this.log.warn({ err, consumer: c.name, events: events.length }, "event batch failed; handling its events one by one");
+    }
+    let failed: Error | undefined;
+    for (const e of events) {
+      try {
+        await c.handle(e);
+      } catch (err) {
+        failed ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    if (failed) throw failed;
   }
 
   private async pruneSometimes(): Promise<void> {

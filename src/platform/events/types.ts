@@ -36,12 +36,21 @@ export interface EventBatch {
   events: RelayedEvent[];
 }
 
-/** A consumer of committed events, run as a job per (consumer, event): retried on its own. */
+/**
+ * A consumer of committed events, run as a job per (consumer, event), retried on its own; or,
+ * with `handleMany`, as one job per (consumer, relay batch).
+ */
 export interface EventConsumer {
   name: string;
   /** Which event types it wants; others are never enqueued for it. */
   accepts(type: string): boolean;
   handle(event: RelayedEvent): Promise<void>;
+  /**
+   * The events of one relay batch it accepts, in publication order, in one job: for a consumer
+   * whose reads and writes can be shared across events (one transaction instead of one each).
+   * Idempotent per event like `handle`, which takes over event by event if the batch fails.
+   */
+  handleMany?(events: RelayedEvent[]): Promise<void>;
   attempts?: number;
   backoffMs?: number;
 }

@@ -6,7 +6,7 @@ import { DatabaseJobQueue } from "./database-queue.js";
 import type { JobObserver } from "./observer.js";
 import type { JobQueue } from "./types.js";
 
-export type { JobQueue, JobDefinition, JobInfo, JobState, EnqueueOptions } from "./types.js";
+export type { JobQueue, JobDefinition, JobInfo, JobState, EnqueueOptions, NewJob } from "./types.js";
 export type { JobObserver } from "./observer.js";
 
 /** BullMQ when Redis is configured, the database otherwise (embedded, or a cluster without Redis). */
