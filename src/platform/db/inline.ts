@@ -41,7 +41,8 @@ export function inlineParams(sql: string, params: readonly unknown[] = []): stri
   return out;
 }
 
-function literalOf(value: unknown): string | undefined {
+/** A parameter as a literal (what the server reads as it reads the parameter), or undefined for binary data. */
+export function literalOf(value: unknown): string | undefined {
   const text = prepareValue(value);
   if (text === null) return "null";
   if (typeof text !== "string") return undefined;

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { CommitListeners } from "./commit.js";
-import { withQueuedWrites } from "./queued-writes.js";
+import { oneByOne, withQueuedWrites } from "./queued-writes.js";
 import type { Database, EmittedEvent, QueryResult, Queryable } from "./types.js";
 import { valueParsers } from "./types.js";
 
@@ -47,7 +47,7 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
     async tx(fn) {
       const emitted: EmittedEvent[] = [];
       const result = await pg.transaction(async (t) => {
-        const statements = withQueuedWrites(wrap(t));
+        const statements = withQueuedWrites(oneByOne(wrap(t)));
         const value = await fn({ emitted, query: statements.query, exec: statements.exec, queueWrite: statements.queueWrite });
         await statements.flush();
         return value;

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { CommitListeners } from "./commit.js";
-import { inlineParams } from "./inline.js";
+import { forgetIfStale, ScriptRunner, statementName } from "./pg-scripts.js";
 import { withQueuedWrites } from "./queued-writes.js";
 import { ReplicaSet, type WriteMark, type WriteMarks } from "./replicas.js";
 import type { Database, EmittedEvent, QueryResult, Queryable, Reader, Tx } from "./types.js";
@@ -9,36 +9,15 @@ import { valueParsers } from "./types.js";
 // Our parsers for the types we normalize; node-postgres' own for everything else.
 const getParser = pg.types.getTypeParser as (oid: number, format: "text") => (v: string) => unknown;
 const typeParser = (oid: number): ((v: string) => unknown) => valueParsers[oid] ?? getParser(oid, "text");
-
-/**
- * Statements with parameters run as named prepared statements: each connection parses and
- * analyzes one once, and PostgreSQL may reuse its plan, instead of doing both on every call
- * (for the approval and notification writes, most of their server CPU). Names are handed out
- * per distinct text, up to a bound: SQL assembled from many variants stays unnamed past it.
- */
-const MAX_PREPARED = 1000;
-const statementNames = new Map<string, string>();
-let namesIssued = 0;
-
-function statementName(sql: string): string | undefined {
-  const known = statementNames.get(sql);
-  if (known !== undefined || statementNames.size >= MAX_PREPARED) return known;
-  const name = `plinth_${++namesIssued}`;
-  statementNames.set(sql, name);
-  return name;
-}
-
-// A migration that changes the columns of a table a prepared `select *` reads makes
-// PostgreSQL refuse the old statement; the next call prepares the text afresh under a new name.
-const isStalePlan = (err: unknown): boolean => err instanceof Error && (err as { code?: string }).code === "0A000" && err.message.includes("cached plan");
+const TYPES: pg.CustomTypesConfig = { getTypeParser: typeParser };
 
 async function run<T>(c: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
   const name = params && params.length > 0 ? statementName(sql) : undefined;
   try {
-    const r = await c.query({ text: sql, values: params as unknown[] | undefined, types: { getTypeParser: typeParser }, ...(name ? { name } : {}) });
+    const r = await c.query({ text: sql, values: params as unknown[] | undefined, types: TYPES, ...(name ? { name } : {}) });
     return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
   } catch (err) {
-    if (name && isStalePlan(err)) statementNames.delete(sql);
+    if (name) forgetIfStale(err, [sql]);
     throw err;
   }
 }
@@ -144,25 +123,24 @@ export function openPostgres(opts: PostgresOptions): Database {
       client.on("error", onError);
       const emitted: EmittedEvent[] = [];
       let result: T;
+      const runner = new ScriptRunner(client, <R>(sql: string, params?: readonly unknown[]) => run<R>(client, sql, params), TYPES);
+      const statements = withQueuedWrites({
+        run: (list) => {
+          counts.primary += list.length;
+          return runner.run(list);
+        },
+      });
       try {
-        await client.query("begin");
-        const statements = withQueuedWrites({
-          exec: async (sql) => {
-            await client.query(sql);
-          },
-          query: <R>(sql: string, params?: readonly unknown[]) => {
-            counts.primary++;
-            return run<R>(client, sql, params);
-          },
-          // Queued writes (audit, outbox, idempotency mark) go with the commit in one round trip.
-          inline: inlineParams,
-        });
         result = await fn({ emitted, query: statements.query, exec: statements.exec, queueWrite: statements.queueWrite });
-        await statements.flush("commit");
+        // The queued writes go with the commit (one round trip); a transaction that sent nothing has nothing to commit.
+        if (runner.started || statements.queuedCount() > 0) await statements.flush("commit");
       } catch (err) {
-        await client.query("rollback").catch((e: unknown) => {
-          broken ??= e instanceof Error ? e : new Error(String(e));
-        });
+        if (runner.started) {
+          await client.query("rollback").catch((e: unknown) => {
+            broken ??= e instanceof Error ? e : new Error(String(e));
+          });
+        }
+        if (runner.discard) broken ??= err instanceof Error ? err : new Error(String(err));
         throw err;
       } finally {
         client.off("error", onError);

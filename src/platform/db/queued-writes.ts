@@ -1,52 +1,63 @@
 import type { QueryResult, Tx } from "./types.js";
 
-interface Statements extends Pick<Tx, "query" | "exec"> {
-  /**
-   * A statement with its parameters as literals, or undefined: given, the driver takes several
-   * queued writes (and the commit) as one script, one round trip to the server.
-   */
-  inline?(sql: string, params?: readonly unknown[]): string | undefined;
+/** One statement of a transaction: parameterized, or a raw script (`exec`, the commit). */
+export interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+  raw?: boolean;
+}
+
+/** How a driver runs a transaction's statements: in order, in as few round trips as it can. */
+export interface StatementRunner {
+  /** Runs `statements` in order and answers the last one's result. */
+  run<T>(statements: readonly Statement[]): Promise<QueryResult<T>>;
 }
 
 /**
- * A transaction's statements plus its queued writes (`Tx.queueWrite`): every queued write runs,
- * in order, before the transaction's next statement or script, and `flush` runs what is left
- * (followed by `finish`, e.g. the commit) at the end, so the order of a transaction's writes never
- * changes. Both drivers use it.
+ * A transaction's statements plus its queued writes (`Tx.queueWrite`): the queued writes go,
+ * in order, with the transaction's next statement or script, and `flush` sends what is left
+ * (followed by `finish`, e.g. the commit) at the end, so the order of a transaction's writes
+ * never changes. Both drivers use it.
  */
-export function withQueuedWrites(inner: Statements): Pick<Tx, "query" | "exec" | "queueWrite"> & { flush(finish?: string): Promise<void> } {
-  let queued: { sql: string; params?: readonly unknown[] }[] = [];
-  const flush = async (finish?: string): Promise<void> => {
-    const writes = queued;
+export function withQueuedWrites(runner: StatementRunner): Pick<Tx, "query" | "exec" | "queueWrite"> & { flush(finish?: string): Promise<void>; queuedCount(): number } {
+  let queued: Statement[] = [];
+  const take = (...last: Statement[]): Statement[] => {
+    const all = [...queued, ...last];
     queued = [];
-    if (inner.inline && writes.length + (finish ? 1 : 0) > 1) {
-      const script: string[] = [];
-      for (const w of writes) {
-        const text = inner.inline(w.sql, w.params);
-        if (text === undefined) break;
-        script.push(text);
-      }
-      if (script.length === writes.length) {
-        if (finish) script.push(finish);
-        await inner.exec(script.join(";\n"));
-        return;
-      }
-    }
-    for (const w of writes) await inner.query(w.sql, w.params);
-    if (finish) await inner.exec(finish);
+    return all;
   };
   return {
-    flush,
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      await flush();
-      return inner.query<T>(sql, params);
+    async flush(finish?: string): Promise<void> {
+      const all = take(...(finish ? [{ sql: finish, raw: true }] : []));
+      if (all.length > 0) await runner.run(all);
+    },
+    query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      return runner.run<T>(take({ sql, params }));
     },
     async exec(sql: string): Promise<void> {
-      await flush();
-      await inner.exec(sql);
+      await runner.run(take({ sql, raw: true }));
     },
     queueWrite(sql: string, params?: readonly unknown[]): void {
       queued.push({ sql, params });
+    },
+    queuedCount: () => queued.length,
+  };
+}
+
+const NO_ROWS: QueryResult<never> = { rows: [], rowCount: 0 };
+
+/** The plain runner: one statement after another (PGlite, and PostgreSQL's fallback). */
+export function oneByOne(inner: Pick<Tx, "query" | "exec">): StatementRunner {
+  return {
+    async run<T>(statements: readonly Statement[]): Promise<QueryResult<T>> {
+      let last: QueryResult<T> = NO_ROWS;
+      for (const s of statements) {
+        if (s.raw) {
+          await inner.exec(s.sql);
+          last = NO_ROWS;
+        } else last = await inner.query<T>(s.sql, s.params);
+      }
+      return last;
     },
   };
 }
