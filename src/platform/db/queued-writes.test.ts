@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/app.js";
+import { createTestApp, testMode, type TestApp } from "../../../test/app.js";
 import { inlineParams } from "./inline.js";
+import { openPostgres } from "./postgres.js";
+import type { Database } from "./types.js";
 
 // Queued writes (audit, outbox, idempotency marks) run in order before the transaction's next
 // statement or its commit; on PostgreSQL they go with the commit as one script with their
@@ -76,6 +78,58 @@ describe("queued writes", () => {
     // The connection is usable afterwards.
     await t.platform.db.tx(async (tx) => tx.queueWrite(INSERT, row("rollback-3", "after")));
     expect((await t.platform.db.query(READ, ["rollback-3"])).rows).toHaveLength(1);
+  });
+});
+
+// On PostgreSQL, statements that meet go as one script of EXECUTEs of statements the connection
+// prepared once. One connection (pool of 1) makes what it has prepared observable.
+describe.runIf(testMode === "postgres")("scripts on one PostgreSQL connection", () => {
+  let one: Database;
+  beforeAll(() => {
+    one = openPostgres({ url: t.config.databaseUrl!, readUrls: [], poolSize: 1, statementTimeoutMs: 10_000 });
+  });
+  afterAll(async () => one.close());
+
+  const prepared = async () =>
+    (await one.query<{ name: string; statement: string }>("select name, statement from pg_prepared_statements where name like 'plinth%_s'")).rows;
+
+  it("prepare a statement once and execute it in later transactions", async () => {
+    for (const k of ["script-1", "script-2", "script-3"]) {
+      await one.tx(async (tx) => {
+        tx.queueWrite(INSERT, row(k, `value of ${k}`));
+      });
+    }
+    const inserts = (await prepared()).filter((p) => p.statement.includes("insert into queued_probe"));
+    expect(inserts).toHaveLength(1);
+    for (const k of ["script-1", "script-2", "script-3"]) expect((await one.query<{ s: string }>(READ, [k])).rows[0]?.s).toBe(`value of ${k}`);
+  });
+
+  it("drop the connection when a script that prepared statements failed, so nothing is prepared twice", async () => {
+    const fresh = "insert into queued_probe (k, s) values ($1, $2)";
+    await expect(
+      one.tx(async (tx) => {
+        tx.queueWrite(fresh, ["fail-1", "prepared, then the next write fails"]);
+        tx.queueWrite(fresh, ["fail-1", "duplicate key"]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    await one.tx(async (tx) => {
+      tx.queueWrite(fresh, ["fail-2", "on a new connection"]);
+    });
+    expect((await one.query(READ, ["fail-2"])).rows).toHaveLength(1);
+    expect((await one.query(READ, ["fail-1"])).rows).toHaveLength(0);
+  });
+
+  it("prepare afresh after a migration changes what a prepared statement returns", async () => {
+    const all = "select * from queued_probe where k = $1";
+    const read = () => one.tx(async (tx) => {
+      tx.queueWrite(INSERT, row(`mig-${Math.random()}`, "x"));
+      return (await tx.query<Record<string, unknown>>(all, ["script-1"])).rows[0];
+    });
+    expect(await read()).not.toHaveProperty("added");
+    await one.query("alter table queued_probe add column added int default 7");
+    // PostgreSQL refuses the old plan once; the text is then prepared under a new name.
+    const after = await read().catch(() => read());
+    expect(after).toMatchObject({ k: "script-1", added: 7 });
   });
 });
 
