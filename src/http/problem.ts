@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { DomainError, errorStatus, type ErrorCode, type FieldError } from "../platform/errors.js";
+import { DomainError, errorStatus, guardFailure, type ErrorCode, type FieldError } from "../platform/errors.js";
 import { errorTitle, pickLocale } from "../platform/i18n.js";
 
 // The one place where errors become HTTP: RFC 9457 problem+json with a stable code.
@@ -30,7 +30,8 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: "validation_failed",
 };
 
-export function toProblem(err: unknown): { code: ErrorCode; detail: string; errors?: FieldError[]; headers?: Record<string, string> } {
+export function toProblem(thrown: unknown): { code: ErrorCode; detail: string; errors?: FieldError[]; headers?: Record<string, string> } {
+  const err = guardFailure(thrown) ?? thrown;
   if (err instanceof DomainError) {
     return { code: err.code, detail: err.message, ...(err.errors ? { errors: err.errors } : {}), ...(err.headers ? { headers: err.headers } : {}) };
   }

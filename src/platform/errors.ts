@@ -69,6 +69,17 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A write guard that failed inside the database (`plinth_guard`, migrations/041_write_guards.sql:
+ * SQLSTATE PLN01, the domain error code in its detail) as the domain error it names.
+ */
+export function guardFailure(err: unknown): DomainError | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { code, detail, message } = err as { code?: unknown; detail?: unknown; message?: unknown };
+  if (code !== "PLN01" || typeof detail !== "string" || !Object.hasOwn(errorStatus, detail)) return undefined;
+  return new DomainError(detail as ErrorCode, typeof message === "string" ? message : detail);
+}
+
 export const notFound = (what: string): DomainError => new DomainError("not_found", `${what} not found`);
 export const forbidden = (why = "You are not allowed to do this"): DomainError => new DomainError("forbidden", why);
 export const invalid = (path: string, message: string): DomainError =>

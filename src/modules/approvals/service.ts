@@ -340,7 +340,7 @@ export class ApprovalsService {
   private async commit(tx: Tx, s: InstanceSession, who: AuditActor, action: string, expectedRevision: number): Promise<void> {
     const i = s.instance;
     const firstSeq = s.newEvents[0]?.seq ?? null;
-    await instancesRepo.save(tx, s, expectedRevision);
+    instancesRepo.save(tx, s, expectedRevision);
     await appendAudit(tx, who, {
       orgId: i.orgId,
       action: `approval.${action}`,

@@ -123,7 +123,7 @@ describe.runIf(testMode === "postgres")("scripts on one PostgreSQL connection", 
     const all = "select * from queued_probe where k = $1";
     const read = () => one.tx(async (tx) => {
       tx.queueWrite(INSERT, row(`mig-${Math.random()}`, "x"));
-      return (await tx.query<Record<string, unknown>>(all, ["script-1"])).rows[0];
+      return (await tx.query(all, ["script-1"])).rows[0];
     });
     expect(await read()).not.toHaveProperty("added");
     await one.query("alter table queued_probe add column added int default 7");

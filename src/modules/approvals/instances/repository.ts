@@ -1,5 +1,4 @@
 import type { Queryable, Tx } from "../../../platform/db/index.js";
-import { DomainError } from "../../../platform/errors.js";
 import type { InstanceSession } from "../engine/session.js";
 import type { ApprovalTask, InstanceRecord, NodeRun, TimelineEvent } from "../engine/state.js";
 import type { OrgRole } from "../../orgs/policy.js";
@@ -176,7 +175,7 @@ export const instancesRepo = {
    * Only the parts with rows are in the statement (an approve writes no runs, tasks,
    * cc or timeouts): PostgreSQL sets up every part of a plan on each execution.
    */
-  async save(tx: Tx, s: InstanceSession, expectedRevision: number): Promise<void> {
+  save(tx: Tx, s: InstanceSession, expectedRevision: number): void {
     const i = s.instance;
     const changedTasks = s.tasks.filter((t) => s.loadedTaskStatus.has(t.id)).map((t) => ({ ...t, expected: s.loadedTaskStatus.get(t.id) }));
     const params: unknown[] = [i.id, i.orgId, s.now];
@@ -245,15 +244,16 @@ export const instancesRepo = {
            last_seq = ${param(i.lastSeq)}, revision = revision + 1, updated_at = $3, finished_at = ${param(i.finishedAt)}
           where id = $1 and org_id = $2 and revision = ${param(expectedRevision)}
          returning 1)`);
-    const tasksUpdated = changedTasks.length > 0 ? "(select count(*) from changed_tasks)::int" : "0";
-    const r = await tx.query<{ tasks_updated: number; instance_updated: number }>(
+    // A queued write: it goes with the audit record, the outbox rows and the commit in one
+    // round trip. Its guards fail the statement (and so the transaction) if a task or the
+    // instance changed since they were read; the error becomes the domain error it names.
+    const tasksUpdated = changedTasks.length > 0 ? "(select count(*) from changed_tasks)" : "0";
+    tx.queueWrite(
       `with ${parts.join(",\n       ")}
-       select ${tasksUpdated} as tasks_updated, (select count(*) from changed_instance)::int as instance_updated`,
+       select plinth_guard(${tasksUpdated} = ${param(changedTasks.length)}, 'task_already_decided', 'Another decision on this task won the race')
+          and plinth_guard((select count(*) from changed_instance) = 1, 'conflict', 'The approval changed while this action ran; retry')`,
       params,
     );
-    const counts = r.rows[0]!;
-    if (counts.tasks_updated !== changedTasks.length) throw new DomainError("task_already_decided", "Another decision on this task won the race");
-    if (counts.instance_updated !== 1) throw new DomainError("conflict", "The approval changed while this action ran; retry");
     i.revision = expectedRevision + 1;
     i.updatedAt = s.now;
   },
