@@ -7,6 +7,12 @@ import { EVENTS_CHANNEL, relayedEvent, type EventBatch, type EventConsumer, type
 export interface RelayOptions {
   batchSize?: number;
   pollMs?: number;
+  /**
+   * How long a kick waits for more commits before publishing (default 5 ms): under load a batch
+   * then carries the events of several transactions, and one relay transaction, one bus message
+   * and one job per consumer serve them all.
+   */
+  gatherMs?: number;
   retentionHours: number;
   /** Test hook: runs after publishing and before marking done, to simulate a crash there. */
   beforeMarkDone?: (events: RelayedEvent[]) => Promise<void>;
@@ -46,12 +52,14 @@ const CLAIM_BATCH = `
 export class OutboxRelay {
   private readonly consumers: EventConsumer[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = true;
   private again = false;
   private lastPrune = 0;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly gatherMs: number;
 
   constructor(
     private readonly db: Database,
@@ -63,6 +71,7 @@ export class OutboxRelay {
   ) {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 200;
+    this.gatherMs = opts.gatherMs ?? 5;
   }
 
   /** Registers a consumer; every node registers the same ones, whichever runs the relay. */
@@ -89,8 +98,17 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
+    if (this.soon) return; // a run is already coming
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.runNow();
+    }, this.gatherMs);
+  }
+
+  private runNow(): void {
+    if (this.stopped || this.running) return;
     this.running = this.drain()
       .catch((err: unknown) => {
         this.log.warn({ err }, "outbox relay failed; retrying");
@@ -112,6 +130,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
     await this.running;
   }
 
