@@ -49,6 +49,13 @@ export class RedisBus implements Bus {
     private readonly log: Logger,
     private readonly prefix = "",
   ) {
+    // Every (re)connection subscribes to every channel a handler waits on: ioredis resubscribes
+    // what it saw confirmed, and a SUBSCRIBE caught by a dropped connection is sent again here
+    // (subscribing twice to a channel is a no-op in Redis).
+    sub.on("ready", () => {
+      const channels = [...this.handlers.keys()].map((c) => this.prefix + c);
+      if (channels.length > 0) sub.subscribe(...channels).catch((err: unknown) => this.log.warn({ err }, "bus resubscribe failed"));
+    });
     sub.on("message", (prefixed: string, raw: string) => {
       if (!prefixed.startsWith(prefix)) return;
       const set = this.handlers.get(prefixed.slice(prefix.length));

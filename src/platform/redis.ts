@@ -12,5 +12,8 @@ export function connectRedis(url: string, keyPrefix: string, opts: { subscriber?
     maxRetriesPerRequest: opts.subscriber ? null : 1,
     commandTimeout: opts.subscriber ? undefined : 1000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // The ready check sends INFO, which a connection already in subscriber mode refuses; the
+    // failed check then drops the connection and can lose a SUBSCRIBE sent meanwhile.
+    ...(opts.subscriber ? { enableReadyCheck: false } : {}),
   });
 }
