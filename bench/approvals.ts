@@ -45,10 +45,10 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   if (pool.length < o.connections + 1) throw new Error(`--connections ${o.connections}: the ${tier} tier has ${pool.length} possible approvers; each connection needs its own (and one more to start them)`);
   // The owner starts the countersign; approvers are the other staff, one per connection.
   const approvers = pool.slice(1, 1 + o.connections);
-  // Enough for 40 (PostgreSQL) or 15 (embedded) decisions per second per approver over warm-up and
-  // measurement, plus the paced phase's share.
-  const pacedPerApprover = Math.ceil((o.duration * o.rate) / approvers.length) + 1;
-  const perApprover = Math.max(10, Math.ceil((o.warmup + o.duration) * (o.mode === "postgres" ? 40 : 15))) + pacedPerApprover;
+  // Enough for 60 decisions per second per approver over warm-up and measurement (more than
+  // either mode has served), plus the paced phase's share.
+  const pacedPerApprover = o.rate > 0 ? Math.ceil((o.duration * o.rate) / approvers.length) + 1 : 0;
+  const perApprover = Math.max(10, Math.ceil((o.warmup + o.duration) * 60)) + pacedPerApprover;
   const canCountersign = pool.length > COUNTERSIGN_SIZE;
 
   log(`starting ${perApprover * approvers.length} approvals for ${approvers.length} approvers through the engine`);
