@@ -2,26 +2,16 @@ import type { Queryable, Tx } from "../../../platform/db/index.js";
 import type { DependencyType, Link } from "./cpm.js";
 import type { PlannedTask } from "./plan.js";
 
-export interface ScheduleTaskRow {
-  id: string;
-  key: string;
-  start_date: string | null;
-  due_date: string | null;
-  estimate_hours: number | null;
-  milestone: boolean;
-  parent_id: string | null;
-}
-
 export type SchedulingMode = "manual" | "automatic";
 
-export interface ReschedulableRow extends ScheduleTaskRow {
-  project_id: string;
+/** A task the rescheduler may move: its plan fields, its project and whether that schedules automatically. */
+export interface ReschedulableRow extends PlannedTask {
+  projectId: string;
   automatic: boolean;
 }
 
 type TaskTuple = [id: string, key: string, start: string | null, due: string | null, estimate: number | null, milestone: boolean, parent: string | null];
 
-const toTask = ([id, key, start_date, due_date, estimate_hours, milestone, parent_id]: TaskTuple): ScheduleTaskRow => ({ id, key, start_date, due_date, estimate_hours, milestone, parent_id });
 const toPlanned = ([id, key, startDate, dueDate, estimateHours, milestone, parentId]: TaskTuple): PlannedTask => ({ id, key, startDate, dueDate, estimateHours, milestone, parentId });
 
 // A schedule reads thousands of tasks and links at once, so they come back as one
@@ -153,9 +143,9 @@ export const scheduleRepo = {
         where t.id = any($1::uuid[])`,
       [ids],
     );
-    return r.rows[0]!.list.map(([id, key, start, due, estimate, milestone, parent, project_id, automatic]) => ({
-      ...toTask([id, key, start, due, estimate, milestone, parent]),
-      project_id,
+    return r.rows[0]!.list.map(([id, key, start, due, estimate, milestone, parent, projectId, automatic]) => ({
+      ...toPlanned([id, key, start, due, estimate, milestone, parent]),
+      projectId,
       automatic,
     }));
   },

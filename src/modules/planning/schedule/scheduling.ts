@@ -76,7 +76,7 @@ export class SchedulingService {
     if (!rows.some((r) => r.automatic && reach.has(r.id))) return 0;
     const { rules, hoursPerDay } = await this.calendar.rulesOf(orgId, tx);
     const tasks = new Map<string, ReschedulableTask>(
-      rows.map((r) => [r.id, { id: r.id, key: r.key, startDate: r.start_date, dueDate: r.due_date, estimateHours: r.estimate_hours, milestone: r.milestone, automatic: r.automatic }]),
+      rows.map((r) => [r.id, { id: r.id, key: r.key, startDate: r.startDate, dueDate: r.dueDate, estimateHours: r.estimateHours, milestone: r.milestone, automatic: r.automatic }]),
     );
     const moves = planMoves({ calendar: compileCalendar(rules), hoursPerDay, tasks, edges, changed });
     for (const move of moves) await this.apply(tx, journal, move, tasks, trigger);
