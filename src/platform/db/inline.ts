@@ -9,7 +9,7 @@ const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as { 
  * The statement with its `$n` parameters written as literals, for a multi-statement script
  * (one round trip instead of one per statement). A literal with no type is resolved by the
  * server exactly as an untyped text parameter is. Undefined when the text cannot be inlined
- * safely: dollar quoting, a parameter past the list, or a binary value.
+ * safely: dollar quoting, a parameter past the list, a binary value or a NUL character.
  */
 export function inlineParams(sql: string, params: readonly unknown[] = []): string | undefined {
   let out = "";
@@ -45,6 +45,8 @@ export function inlineParams(sql: string, params: readonly unknown[] = []): stri
 export function literalOf(value: unknown): string | undefined {
   const text = prepareValue(value);
   if (text === null) return "null";
-  if (typeof text !== "string") return undefined;
+  // A NUL would end the script's text (the protocol's strings are NUL-terminated): such a value
+  // goes as a parameter, where PostgreSQL refuses it on its own terms.
+  if (typeof text !== "string" || text.includes("\u0000")) return undefined;
   return pg.escapeLiteral(text);
 }

@@ -104,6 +104,15 @@ describe.runIf(testMode === "postgres")("scripts on one PostgreSQL connection", 
     for (const k of ["script-1", "script-2", "script-3"]) expect((await one.query<{ s: string }>(READ, [k])).rows[0]?.s).toBe(`value of ${k}`);
   });
 
+  it("refuse a NUL in a value as a parameterized statement does, and keep working", async () => {
+    const direct = await t.platform.db.query(INSERT, row("nul-direct", "a\u0000b")).then(() => "stored", (e: Error) => e.message);
+    const queued = await one.tx(async (tx) => tx.queueWrite(INSERT, row("nul-queued", "a\u0000b"))).then(() => "stored", (e: Error) => e.message);
+    expect(queued).toBe(direct);
+    expect(queued).toMatch(/invalid byte sequence|0x00/);
+    await one.tx(async (tx) => tx.queueWrite(INSERT, row("nul-after", "fine")));
+    expect((await one.query(READ, ["nul-after"])).rows).toHaveLength(1);
+  });
+
   it("drop the connection when a script that prepared statements failed, so nothing is prepared twice", async () => {
     const fresh = "insert into queued_probe (k, s) values ($1, $2)";
     await expect(
@@ -145,5 +154,6 @@ describe("inlineParams", () => {
     expect(inlineParams("select $2", ["only one"])).toBeUndefined();
     expect(inlineParams("select $1", [Buffer.from("bytes")])).toBeUndefined();
     expect(inlineParams("select 'unterminated", [])).toBeUndefined();
+    expect(inlineParams("select $1", ["nul\u0000inside"])).toBeUndefined();
   });
 });
