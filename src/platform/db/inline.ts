@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import pg from "pg";
 
 // node-postgres' own conversion of a parameter to the text it would send: the same
 // function makes a literal here, so a statement means the same inlined as parameterized.
@@ -48,5 +47,15 @@ export function literalOf(value: unknown): string | undefined {
   // A NUL would end the script's text (the protocol's strings are NUL-terminated): such a value
   // goes as a parameter, where PostgreSQL refuses it on its own terms.
   if (typeof text !== "string" || text.includes("\u0000")) return undefined;
-  return pg.escapeLiteral(text);
+  return quoted(text);
+}
+
+/**
+ * What node-postgres' escapeLiteral writes (quotes doubled; with a backslash, an E'' literal with
+ * backslashes doubled), with native replaces instead of a loop per character: the instance save
+ * and notification batches carry kilobytes of JSON.
+ */
+function quoted(text: string): string {
+  const q = text.includes("'") ? text.replaceAll("'", "''") : text;
+  return text.includes("\\") ? ` E'${q.replaceAll("\\", "\\\\")}'` : `'${q}'`;
 }
