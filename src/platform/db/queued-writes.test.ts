@@ -105,8 +105,8 @@ describe.runIf(testMode === "postgres")("scripts on one PostgreSQL connection", 
   });
 
   it("refuse a NUL in a value as a parameterized statement does, and keep working", async () => {
-    const direct = await t.platform.db.query(INSERT, row("nul-direct", "a\u0000b")).then(() => "stored", (e: Error) => e.message);
-    const queued = await one.tx(async (tx) => tx.queueWrite(INSERT, row("nul-queued", "a\u0000b"))).then(() => "stored", (e: Error) => e.message);
+    const direct = await t.platform.db.query(INSERT, row("nul-direct", "a\u0000b")).then(() => "stored", (e: unknown) => (e instanceof Error ? e.message : String(e)));
+    const queued = await one.tx(async (tx) => tx.queueWrite(INSERT, row("nul-queued", "a\u0000b"))).then(() => "stored", (e: unknown) => (e instanceof Error ? e.message : String(e)));
     expect(queued).toBe(direct);
     expect(queued).toMatch(/invalid byte sequence|0x00/);
     await one.tx(async (tx) => tx.queueWrite(INSERT, row("nul-after", "fine")));
