@@ -36,6 +36,8 @@ export class NotificationWriter {
     for (const d of deliveries) allowed.push({ d, drafts: await this.allowed(d) });
     const people = await this.recipients(allowed.map(({ d, drafts }) => ({ orgId: d.orgId, userIds: drafts.map((x) => x.userId) })));
     const rows: NewNotification[] = [];
+    /** Each `notification.created` names the actor of its source. */
+    const actorOf = new Map<string, string | null>();
     const immediate = new Set<string>();
     for (const { d, drafts } of allowed) {
       for (const draft of drafts) {
@@ -43,21 +45,22 @@ export class NotificationWriter {
         if (!person) continue; // no longer a member of the org
         const channels = channelsFor(person, draft.type, this.mail.available);
         if (!channels.inApp && channels.email === "none") continue;
-        rows.push({ id: newId(), orgId: d.orgId, sourceId: d.sourceId, ...draft, inApp: channels.inApp, email: channels.email, createdAt: d.at ?? null });
+        const id = newId();
+        rows.push({ id, orgId: d.orgId, sourceId: d.sourceId, ...draft, inApp: channels.inApp, email: channels.email, createdAt: d.at ?? null });
+        actorOf.set(id, d.actorId);
         if (channels.email === "immediate") immediate.add(d.sourceId);
       }
     }
     if (rows.length === 0 && !claim) return 0;
-    const actorOfSource = new Map(deliveries.map((d) => [d.sourceId, d.actorId]));
-    const actorOf = new Map(rows.map((r) => [r.id, actorOfSource.get(r.sourceId) ?? null]));
     const inserted = await this.p.db.tx(async (tx) => {
       if (claim && !(await claim(tx))) return 0;
       const fresh = await notificationsRepo.insert(tx, rows);
-      // Each `notification.created` names the actor of its source.
       const byActor = new Map<string | null, NotificationRow[]>();
       for (const n of fresh.filter((x) => x.in_app)) {
         const actorId = actorOf.get(n.id) ?? null;
-        byActor.set(actorId, [...(byActor.get(actorId) ?? []), n]);
+        const list = byActor.get(actorId);
+        if (list) list.push(n);
+        else byActor.set(actorId, [n]);
       }
       for (const [actorId, list] of byActor) await emitEvents(tx, actorId, list.map((n) => createdEvent(n, people.get(personKey(n.org_id, n.user_id)))));
       return fresh.length;

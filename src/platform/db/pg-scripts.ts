@@ -96,7 +96,7 @@ export class ScriptRunner implements StatementRunner {
         parts.push(s.sql);
         continue;
       }
-      const args = (s.params ?? []).map(literalOf);
+      const args = s.params.map(literalOf);
       if (args.some((a) => a === undefined)) return undefined;
       const name = statementName(s.sql);
       if (name === undefined) {

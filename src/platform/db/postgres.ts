@@ -126,7 +126,8 @@ export function openPostgres(opts: PostgresOptions): Database {
       const runner = new ScriptRunner(client, <R>(sql: string, params?: readonly unknown[]) => run<R>(client, sql, params), TYPES);
       const statements = withQueuedWrites({
         run: (list) => {
-          counts.primary += list.length;
+          // Queries sent to the primary, as before: not the begin, commit or scripts run with exec.
+          counts.primary += list.filter((st) => !st.raw).length;
           return runner.run(list);
         },
       });
