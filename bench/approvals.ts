@@ -1,6 +1,6 @@
 import { approverPool, seedCountersign, seedReviews, type PendingDecision } from "./dataset/approvals.js";
 import { follow, sample } from "./drain.js";
-import { runPhase, type Action, type PhaseResult } from "./driver.js";
+import { runPhase, type Action } from "./driver.js";
 import type { BenchOptions } from "./options.js";
 import { watchProcesses } from "./procstat.js";
 import type { ApprovalDrain, BenchReport, PhaseReport } from "./report.js";
@@ -23,11 +23,12 @@ const approve = (d: PendingDecision, tokens: string[]): Action => ({
   ],
 });
 
-const succeeded2xx = (p: PhaseReport): number =>
-  p.actions.reduce((n, a) => n + Object.entries(a.statuses ?? {}).reduce((m, [code, c]) => m + (code.startsWith("2") ? c : 0), 0), 0);
-
-const succeeded = (r: PhaseResult): number =>
-  [...r.actions.values()].reduce((n, s) => n + Object.entries(s.statuses).reduce((m, [code, c]) => m + (code.startsWith("2") ? c : 0), 0), 0);
+/** 2xx answers over the status counts of a phase's actions (a raw phase result or its report). */
+const succeeded = (statuses: Iterable<Record<string, number> | undefined>): number => {
+  let n = 0;
+  for (const byCode of statuses) for (const [code, c] of Object.entries(byCode ?? {})) if (code.startsWith("2")) n += c;
+  return n;
+};
 
 interface InstanceView {
   status: string;
@@ -81,13 +82,13 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
   let answered = 0;
   if (o.warmup > 0) {
     log(`warming up for ${o.warmup} s`);
-    answered += succeeded(await runPhase({ origins, connections: o.connections, seconds: o.warmup, next }));
+    answered += succeeded([...(await runPhase({ origins, connections: o.connections, seconds: o.warmup, next })).actions.values()].map((a) => a.statuses));
   }
   ranOut = 0;
   log(`measuring approval decisions for ${o.duration} s`);
   const phase = await measured("approvals", `approve: ${o.connections} distinct approvers, each deciding their own pending single-step approvals`, nodes, store, o.connections, o.duration, next);
   report.phases.push(phase);
-  answered += succeeded2xx(phase);
+  answered += succeeded(phase.actions.map((a) => a.statuses));
   if (ranOut > 0) report.notes.push(`${ranOut} approver(s) ran out of pending approvals before the end: decisions/s is understated`);
   // A decision's relay and notification jobs may still be queued when the phase ends: follow
   // them to the end, so the sustained rate and the CPU per decision include all its work.
@@ -111,7 +112,7 @@ export async function runApprovals(o: BenchOptions, report: BenchReport, log: Lo
       nodes, store, o.connections, o.duration, nextPaced, undefined, o.rate,
     );
     report.phases.push(paced);
-    answered += succeeded2xx(paced);
+    answered += succeeded(paced.actions.map((a) => a.statuses));
     if (ranOut > 0) report.notes.push(`${ranOut} approver(s) ran out of pending approvals in the paced phase`);
     log("following the relay and the notification jobs of the paced phase");
     report.pacedApprovalDrain = await drainAfter(paced, nodes, store.database);
